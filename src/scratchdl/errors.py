@@ -1,0 +1,34 @@
+"""The errors a user can cause. Each names the layer or option, what was expected, and what was given."""
+
+
+class ScratchDLError(Exception):
+    """Base class of every error scratchdl raises on purpose."""
+
+
+class ShapeError(ScratchDLError, ValueError):
+    """An array has the wrong shape for the layer, loss or model it was given to."""
+
+
+class DTypeError(ScratchDLError, TypeError):
+    """An array has the wrong dtype (e.g. float64 input to a float32 layer)."""
+
+
+class DataError(ScratchDLError, ValueError):
+    """Bad values in data: NaN or Inf, labels out of range, unreadable or corrupted files."""
+
+
+class ConfigError(ScratchDLError, ValueError):
+    """An unknown name (initializer, optimizer, model, dataset) or an invalid option value."""
+
+
+class StateError(ScratchDLError, RuntimeError):
+    """A method called out of order, such as ``backward`` before ``forward``."""
+
+
+class CheckpointError(ScratchDLError, ValueError):
+    """A checkpoint that is missing, truncated, corrupted or not scratchdl's."""
+
+
+def unknown_name(kind: str, name, valid) -> ConfigError:
+    """The error for a name that is not one of ``valid``, listing the valid ones."""
+    return ConfigError(f"unknown {kind} {name!r}; valid: {', '.join(sorted(valid))}")

@@ -1,0 +1,58 @@
+"""The affine layer, in the course's layout: y = x W + b with W of shape (in, out)."""
+
+from __future__ import annotations
+
+from ..backend import get_array_module
+from .init import initialize
+from .module import Module, Parameter
+from .validate import check_input
+
+
+class Linear(Module):
+    r"""Affine layer :math:`y = xW + b`, ``W`` of shape (in_features, out_features).
+
+    Backward, for upstream gradient :math:`\delta = \partial L/\partial y` (shape (N, out)):
+
+    .. math::
+        \frac{\partial L}{\partial x} = \delta W^\top, \quad
+        \frac{\partial L}{\partial W} = x^\top \delta, \quad
+        \frac{\partial L}{\partial b} = \textstyle\sum_n \delta_n
+
+    Inputs with more than two dimensions are treated as (..., in_features).
+    PyTorch stores the transpose (out, in): see ``scratchdl.interop``.
+    """
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True,
+                 init="he_normal", rng=None, dtype=None):
+        super().__init__()
+        self.in_features, self.out_features = in_features, out_features
+        self.weight = Parameter(initialize(init, (in_features, out_features), "in_out", rng, dtype))
+        xp = get_array_module(self.weight.data)
+        self.bias = Parameter(xp.zeros(out_features, dtype=self.weight.data.dtype)) if bias else None
+
+    def extra_repr(self) -> str:
+        return f"{self.in_features}, {self.out_features}"
+
+    def forward(self, x):
+        check_input(self, x, axis=-1, size=self.in_features)
+        self._cache = x
+        y = x @ self.weight.data
+        return y if self.bias is None else y + self.bias.data
+
+    def backward(self, dout):
+        x = self.saved()
+        x2, d2 = x.reshape(-1, self.in_features), dout.reshape(-1, self.out_features)
+        self.weight.grad += x2.T @ d2
+        if self.bias is not None:
+            self.bias.grad += d2.sum(axis=0)
+        return dout @ self.weight.data.T
+
+    def macs(self, input_shape, output_shape) -> int:
+        """Multiply-adds for one sample."""
+        rows = 1
+        for n in input_shape[1:-1]:
+            rows *= n
+        return rows * self.in_features * self.out_features
+
+
+Affine = Linear

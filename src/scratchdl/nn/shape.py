@@ -1,0 +1,30 @@
+"""Layers that only move numbers around: Identity and Flatten."""
+
+from __future__ import annotations
+
+from .module import Module
+from .validate import check_input
+
+
+class Identity(Module):
+    """:math:`y = x`; :math:`\\partial L/\\partial x = \\delta`."""
+
+    def forward(self, x):
+        self._cache = True
+        return x
+
+    def backward(self, dout):
+        self.saved()
+        return dout
+
+
+class Flatten(Module):
+    """(N, d1, d2, ...) -> (N, d1*d2*...); backward reshapes the gradient back."""
+
+    def forward(self, x):
+        check_input(self, x, ndim=tuple(range(1, 9)))
+        self._cache = x.shape
+        return x.reshape(x.shape[0], -1)
+
+    def backward(self, dout):
+        return dout.reshape(self.saved())

@@ -1,0 +1,79 @@
+"""``summary(model, input_shape)``: the Keras-style table a learner wants first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..backend import get_array_module
+from . import module as module_mod
+
+
+@dataclass
+class SummaryRow:
+    name: str
+    layer: str
+    output_shape: tuple
+    params: int
+    macs: int
+
+
+@dataclass
+class Summary:
+    """Rows of (layer, output shape, parameters, multiply-adds per sample) and their totals."""
+
+    rows: list[SummaryRow] = field(default_factory=list)
+    total_params: int = 0
+    trainable_params: int = 0
+    total_macs: int = 0
+
+    def __str__(self) -> str:
+        header = ("Layer", "Type", "Output shape", "Params", "MACs")
+        body = [
+            (r.name, r.layer, str(r.output_shape), f"{r.params:,}", f"{r.macs:,}") for r in self.rows
+        ]
+        widths = [max(len(row[i]) for row in [header, *body]) for i in range(5)]
+
+        def fmt(row):
+            left = [row[i].ljust(widths[i]) for i in range(3)]
+            return "  ".join(left + [row[i].rjust(widths[i]) for i in (3, 4)])
+
+        rule = "-" * len(fmt(header))
+        lines = [fmt(header), rule, *map(fmt, body), rule]
+        lines.append(f"Total params: {self.total_params:,}")
+        lines.append(f"Multiply-adds per sample: {self.total_macs:,}")
+        return "\n".join(lines)
+
+
+def summary(model, input_shape, dtype=None) -> Summary:
+    """Run one zero sample of shape ``input_shape`` (without the batch axis) through ``model``
+    in eval mode and tabulate every leaf layer it calls."""
+    names = {id(m): path for path, m in model.named_modules()}
+    param = next(model.parameters(), None)
+    if dtype is None:
+        dtype = param.data.dtype if param is not None else np.float32
+    xp = np if param is None else get_array_module(param.data)
+    result = Summary()
+
+    def record(layer, inputs, output):
+        if next(layer.children(), None) is not None or not hasattr(output, "shape"):
+            return
+        params = sum(int(p.data.size) for p in layer._parameters.values() if p is not None)
+        macs_fn = getattr(layer, "macs", None)
+        macs = int(macs_fn(inputs[0].shape, output.shape)) if macs_fn else 0
+        shape = (None, *output.shape[1:])
+        result.rows.append(SummaryRow(names.get(id(layer), ""), layer.name(), shape, params, macs))
+        result.total_macs += macs
+
+    was_training = [m.training for m in model.modules()]
+    model.eval()
+    module_mod._call_hooks.append(record)
+    try:
+        model(xp.zeros((1, *input_shape), dtype=dtype))
+    finally:
+        module_mod._call_hooks.remove(record)
+        for m, mode in zip(model.modules(), was_training, strict=True):
+            m.training = mode
+    result.total_params = result.trainable_params = model.num_parameters()
+    return result

@@ -1,0 +1,35 @@
+"""Input checks shared by layers: each error names the layer, what it expected and what it got."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import DTypeError, ShapeError
+
+
+def check_input(layer, x, ndim=None, axis: int | None = None, size: int | None = None) -> None:
+    """Raise a scratchdl error unless ``x`` is a floating array with ``ndim`` dims
+    (an int or a tuple of allowed ints) whose ``axis`` has ``size`` entries, of the
+    layer's parameter dtype when it has parameters."""
+    shape = getattr(x, "shape", None)
+    if shape is None:
+        raise DTypeError(f"{layer.name()}: expected an array, got {type(x).__name__}")
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+        if x.ndim not in allowed:
+            dims = " or ".join(f"{n}-D" for n in allowed)
+            raise ShapeError(f"{layer.name()}: expected a {dims} input, got shape {tuple(shape)}")
+    if size is not None and shape[axis] != size:
+        expected = ["*"] * x.ndim
+        expected[axis] = str(size)
+        raise ShapeError(
+            f"{layer.name()}: expected input shape ({', '.join(expected)}), got {tuple(shape)}"
+        )
+    if not np.issubdtype(x.dtype, np.floating):
+        raise DTypeError(f"{layer.name()}: expected a floating-point input, got dtype {x.dtype}")
+    param = next(iter(layer._parameters.values()), None)
+    if param is not None and x.dtype != param.data.dtype:
+        raise DTypeError(
+            f"{layer.name()}: expected input dtype {param.data.dtype} (the layer's), got {x.dtype}; "
+            f"cast the input or call model.to({x.dtype.name})"
+        )
