@@ -1,0 +1,183 @@
+"""Training throughput of scratchdl against PyTorch (CPU) on the workloads W1-W4, in one run.
+
+    python benchmarks/train_throughput.py                      # all workloads, 7 repeats, memory too
+    python benchmarks/train_throughput.py --workloads W3 W4 --repeats 11 --json out.json
+    python benchmarks/train_throughput.py --no-memory
+
+Method: both frameworks get the same synthetic float32 batch. Each step is forward + backward + SGD
+update. After ``--warmup`` steps, the number of steps per repeat is chosen so that one repeat takes about
+``--min-time`` seconds; then repeats of scratchdl and PyTorch alternate (so that a burst of load on the
+machine hits both), and each framework's samples/s is the median over its repeats. PyTorch runs with
+``torch.set_num_threads(os.cpu_count())``; NumPy's BLAS keeps its own default thread count, reported
+with the environment. Peak memory of a W4 step is measured by ``peak_memory.py`` in fresh processes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import peak_memory  # noqa: E402
+from workloads import FRAMEWORKS, WORKLOADS, make_step  # noqa: E402
+
+BLAS_VARIABLES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
+                  "MKL_NUM_THREADS")
+
+
+def cpu_model() -> str:
+    """The CPU's model name as ``lscpu`` shows it (from /proc/cpuinfo), or the platform's guess."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def blas_info() -> list[dict]:
+    """The BLAS libraries loaded in this process (NumPy's OpenBLAS, ...) as threadpoolctl reports them."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        import numpy as np
+
+        return [{"numpy_config": str(np.show_config(mode="dicts").get("Build Dependencies", {}))}]
+    keys = ("internal_api", "version", "architecture", "num_threads", "threading_layer", "prefix")
+    return [{k: info.get(k) for k in keys} for info in threadpool_info()]
+
+
+def environment() -> dict:
+    """Everything needed to compare a table with another one: machine, versions, BLAS, load."""
+    import numpy as np
+    import torch
+
+    return {
+        "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "cpu": cpu_model(),
+        "cpu_count": os.cpu_count(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "torch": torch.__version__,
+        "torch_threads": torch.get_num_threads(),
+        "blas": blas_info(),
+        "env": {name: os.environ.get(name) for name in BLAS_VARIABLES},
+        "loadavg_before": os.getloadavg(),
+    }
+
+
+def time_block(step, steps: int) -> float:
+    """Seconds taken by ``steps`` consecutive calls of ``step``."""
+    start = time.perf_counter()
+    for _ in range(steps):
+        step()
+    return time.perf_counter() - start
+
+
+def measure(name: str, batch: int, repeats: int, warmup: int, min_time: float) -> dict:
+    """Median samples/s of scratchdl and PyTorch on workload ``name``, repeats interleaved."""
+    steps = {fw: make_step(fw, name, batch) for fw in FRAMEWORKS}
+    per_repeat = {}
+    for fw, step in steps.items():
+        time_block(step, warmup)
+        one = max(time_block(step, 1), 1e-6)
+        per_repeat[fw] = max(1, round(min_time / one))
+    rates: dict[str, list[float]] = {fw: [] for fw in FRAMEWORKS}
+    for _ in range(repeats):
+        for fw, step in steps.items():
+            n = per_repeat[fw]
+            rates[fw].append(n * batch / time_block(step, n))
+    median = {fw: statistics.median(r) for fw, r in rates.items()}
+    return {
+        "workload": name,
+        "description": WORKLOADS[name].description,
+        "batch": batch,
+        "steps_per_repeat": per_repeat,
+        "samples_per_s": median,
+        "all_samples_per_s": rates,
+        "ratio": median["scratchdl"] / median["torch"],
+        "target": WORKLOADS[name].target,
+    }
+
+
+def format_table(results: list[dict]) -> str:
+    """A Markdown table: workload, batch, samples/s of each, ratio and whether the target is met."""
+    lines = ["| workload | batch | scratchdl samples/s | PyTorch samples/s | ratio | target | met |",
+             "|---|---:|---:|---:|---:|---:|:-:|"]
+    for r in results:
+        s = r["samples_per_s"]
+        met = "yes" if r["ratio"] >= r["target"] else "no"
+        lines.append(f"| {r['workload']} {r['description']} | {r['batch']} | {s['scratchdl']:,.0f} | "
+                     f"{s['torch']:,.0f} | {r['ratio']:.2f} | >= {r['target']} | {met} |")
+    return "\n".join(lines)
+
+
+def format_environment(env: dict) -> str:
+    blas = "; ".join(
+        ", ".join(f"{k}={v}" for k, v in info.items() if v is not None) for info in env["blas"]
+    )
+    variables = ", ".join(f"{k}={v}" for k, v in env["env"].items())
+    load = " ".join(f"{x:.2f}" for x in env["loadavg_before"])
+    after = env.get("loadavg_after")
+    load += f" (after: {' '.join(f'{x:.2f}' for x in after)})" if after else ""
+    return "\n".join([
+        f"date: {env['date']}",
+        f"cpu: {env['cpu']}, {env['cpu_count']} cores; load average {load}",
+        f"python {env['python']}, numpy {env['numpy']}, torch {env['torch']} "
+        f"(torch threads {env['torch_threads']})",
+        f"numpy BLAS: {blas}",
+        f"environment: {variables}",
+    ])
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--workloads", nargs="+", default=list(WORKLOADS), choices=list(WORKLOADS))
+    parser.add_argument("--repeats", type=int, default=7, help="timed repeats per framework (median)")
+    parser.add_argument("--warmup", type=int, default=3, help="untimed steps before timing")
+    parser.add_argument("--min-time", type=float, default=0.3, help="seconds one repeat should last")
+    parser.add_argument("--batch", type=int, default=None,
+                        help="override every workload's batch size (smoke tests only)")
+    parser.add_argument("--memory", action=argparse.BooleanOptionalAction, default=True,
+                        help="also measure peak memory of a W4 step (fresh processes)")
+    parser.add_argument("--memory-batch", type=int, default=100)
+    parser.add_argument("--json", type=Path, default=None, help="write all results to this file")
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> dict:
+    import torch
+
+    args = parse_args(argv)
+    torch.set_num_threads(os.cpu_count())
+    env = environment()
+    results = []
+    for name in args.workloads:
+        batch = args.batch or WORKLOADS[name].batch
+        results.append(measure(name, batch, args.repeats, args.warmup, args.min_time))
+        print(f"{name}: done", file=sys.stderr, flush=True)
+    memory = peak_memory.compare("W4", args.memory_batch) if args.memory else None
+    env["loadavg_after"] = os.getloadavg()
+    print(format_environment(env))
+    print()
+    print(format_table(results))
+    if memory is not None:
+        print()
+        print(peak_memory.format_comparison(memory))
+    report = {"environment": env, "results": results, "memory": memory}
+    if args.json is not None:
+        args.json.write_text(json.dumps(report, indent=2))
+    return report
+
+
+if __name__ == "__main__":
+    main()

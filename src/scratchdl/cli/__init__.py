@@ -1,0 +1,57 @@
+"""The ``scratchdl`` command line: ``train``, ``eval``, ``predict``, ``models``, ``datasets``.
+
+Every error a user can cause prints one line, ``scratchdl <command>: error: ...``, and exits
+with status 2; never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..errors import ScratchDLError
+from . import inspect_cmds, train_cmd
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a bad option is one line on stderr and exit status 2 (no usage block)."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = OneLineParser(prog="scratchdl", description=__doc__.split("\n")[0])
+    parser.add_argument("--version", action="version", version=_version())
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
+    commands.required = True
+    for module in (train_cmd, inspect_cmds):
+        module.register(commands)
+    return parser
+
+
+def _version() -> str:
+    from .. import __version__
+
+    return f"scratchdl {__version__}"
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except ScratchDLError as e:
+        print(f"scratchdl {args.command}: error: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:
+        print(f"scratchdl {args.command}: error: {e.strerror or e}: {e.filename or ''}".rstrip(": "),
+              file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"scratchdl {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,141 @@
+"""``scratchdl train``: train a zoo model on a dataset, with checkpoints, curves and resume."""
+
+from __future__ import annotations
+
+import inspect
+import time
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+
+from .. import backend, checkpoint, data, models, optim
+from ..errors import ConfigError, ShapeError
+from ..nn import CrossEntropyLoss, init
+from ..train import Checkpointing, TrainingDiverged, TrainState, evaluate, fit
+from .options import int_list, non_negative_float, positive_float, positive_int, probability
+
+DEFAULTS = {"model": "simple_cnn", "dataset": "digits", "optimizer": "adam", "lr": 1e-3, "epochs": 20,
+            "batch_size": 32, "init": "he_normal", "batchnorm": False, "dropout": 0.0,
+            "weight_decay": 0.0, "seed": 0, "dtype": "float32", "hidden": [100], "data_dir": None}
+
+
+def register(commands) -> None:
+    p = commands.add_parser("train", help="train a model (default: SimpleConvNet on digits with Adam)",
+                            description="Train a zoo model on a dataset and print its test accuracy.")
+    p.add_argument("--model", choices=sorted(models.MODELS), help=f"default {DEFAULTS['model']}")
+    p.add_argument("--hidden", type=int_list, help="MLP hidden sizes, e.g. 100,50 (default 100)")
+    p.add_argument("--dataset", choices=sorted(data.DATASETS), help=f"default {DEFAULTS['dataset']}")
+    p.add_argument("--data-dir", help="folder with the dataset's files (mnist, fashion-mnist)")
+    p.add_argument("--optimizer", choices=sorted(optim.OPTIMIZERS), help="default adam")
+    p.add_argument("--lr", type=positive_float, help="learning rate (default 0.001)")
+    p.add_argument("--epochs", type=positive_int, help="default 20")
+    p.add_argument("--batch-size", type=positive_int, help="default 32")
+    p.add_argument("--init", choices=init.names(), help="weight initializer (default he_normal)")
+    p.add_argument("--batchnorm", action="store_true", default=None, help="add batch norm (mlp, vgg)")
+    p.add_argument("--dropout", type=probability, help="dropout probability (mlp, alexnet)")
+    p.add_argument("--weight-decay", type=non_negative_float, help="default 0")
+    p.add_argument("--seed", type=int, help="random seed (default 0)")
+    p.add_argument("--dtype", choices=["float32", "float64"], help="default float32")
+    p.add_argument("--out", help="output folder (default runs/<model>-<dataset>-<time>)")
+    p.add_argument("--resume", metavar="DIR", help="continue the run saved in DIR")
+    p.add_argument("--checkpoint-every", type=positive_int, metavar="STEPS",
+                   help="also save a checkpoint every STEPS steps (always at each epoch end)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(run=run)
+
+
+def _options(args) -> tuple[dict, Path]:
+    """The run's options: the defaults, then a resumed run's, then what the user gave now."""
+    given = {k: getattr(args, k) for k in DEFAULTS if getattr(args, k, None) is not None}
+    if args.resume:
+        meta = checkpoint.read_meta(args.resume)
+        saved = meta.get("options", {})
+        changed = sorted(k for k in given if k not in ("epochs", "data_dir") and given[k] != saved.get(k))
+        if changed:
+            raise ConfigError(f"--resume: cannot change {', '.join('--' + k for k in changed)} of a saved run")
+        if args.out and Path(args.out).resolve() != Path(args.resume).resolve():
+            raise ConfigError("--resume: the run continues in its own folder; drop --out")
+        return {**DEFAULTS, **saved, **given}, Path(args.resume)
+    options = {**DEFAULTS, **given}
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    out = Path(args.out or f"runs/{options['model']}-{options['dataset']}-{stamp}")
+    if checkpoint.is_checkpoint(out):
+        raise ConfigError(f"--out: {out} already holds a run; continue it with --resume {out} "
+                          "or choose another folder")
+    return options, out
+
+
+def build_model(options: dict, input_shape, num_classes: int):
+    """The zoo model the options name, sized for the dataset, with only the options it accepts."""
+    name = options["model"]
+    extra = {"init": options["init"], "batchnorm": options["batchnorm"], "dropout": options["dropout"]}
+    if name == "mlp":
+        extra["hidden"] = options["hidden"]
+    accepted = inspect.signature(models.MODELS[name]).parameters
+    if name == "mlp":
+        accepted = {"init", "batchnorm", "dropout", "hidden"}
+    for key, value in extra.items():
+        if key not in accepted and value != DEFAULTS[key]:
+            raise ConfigError(f"--{key}: model {name!r} has no {key} option")
+    kwargs = {k: v for k, v in extra.items() if k in accepted}
+    return models.build(name, input_shape, num_classes, dtype=options["dtype"], **kwargs)
+
+
+def check_fits(model, name: str, dataset) -> None:
+    """One sample through the model, so a shape mismatch is reported before training starts."""
+    try:
+        model.eval()
+        out = model(dataset.x[:1])
+    except ShapeError as e:
+        raise ShapeError(f"model {name!r} does not fit dataset {dataset.name!r} "
+                         f"(sample shape {tuple(dataset.input_shape)}): {e}") from None
+    finally:
+        model.train()
+    if out.shape[1:] != (dataset.num_classes,):
+        raise ShapeError(f"model {name!r} gives {out.shape[1]} outputs, dataset {dataset.name!r} "
+                         f"has {dataset.num_classes} classes")
+
+
+def run(args) -> int:
+    options, out = _options(args)
+    backend.set_default_dtype(options["dtype"])
+    backend.seed(options["seed"])
+    train_set, test_set = data.load_splits(options["dataset"], data_dir=options["data_dir"],
+                                           seed=options["seed"], dtype=options["dtype"])
+    model = build_model(options, train_set.input_shape, train_set.num_classes)
+    check_fits(model, options["model"], train_set)
+    optimizer = optim.create(options["optimizer"], model.parameters(), lr=options["lr"],
+                             weight_decay=options["weight_decay"])
+    state = None
+    if args.resume:
+        ckpt = checkpoint.load(out)
+        checkpoint.restore(ckpt, model, optimizer)
+        state = TrainState.from_progress(ckpt.meta["progress"], ckpt.meta.get("history", []))
+        print(f"resuming {out} at epoch {state.epoch + 1}, step {state.step}")
+    meta = {"model": {"name": options["model"], "config": model.config}, "dtype": options["dtype"],
+            "options": options, "dataset": {"name": train_set.name, "input_shape": list(train_set.input_shape),
+                                            "num_classes": train_set.num_classes,
+                                            "classes": train_set.classes}}
+    started = time.perf_counter()
+    loss_fn = CrossEntropyLoss()
+    try:
+        state = fit(model, loss_fn, optimizer, train_set, test_set, epochs=options["epochs"],
+                    batch_size=options["batch_size"], seed=options["seed"],
+                    callbacks=[Checkpointing(out, meta, args.checkpoint_every)],
+                    progress=not args.no_progress, state=state)
+    except TrainingDiverged as e:
+        raise TrainingDiverged(f"{e}; the last good checkpoint is kept in {out}") from None
+    if state.interrupted:
+        print(f"interrupted at epoch {state.epoch + 1}, step {state.step}; checkpoint saved in {out}; "
+              f"continue with: scratchdl train --resume {out}")
+        return 130
+    result = evaluate(model, loss_fn, test_set)
+    seconds = time.perf_counter() - started
+    for row in state.history:
+        print(f"epoch {row['epoch']:3d}  train loss {row['train_loss']:.4f}  acc {row['train_accuracy']:.4f}"
+              f"  test loss {row['test_loss']:.4f}  acc {row['test_accuracy']:.4f}")
+    correct = int(np.trace(result.confusion_matrix))
+    print(f"test accuracy: {result.accuracy:.4f} ({correct}/{len(test_set)}) on {train_set.name}, "
+          f"{options['model']}, {seconds:.1f} s; saved in {out}")
+    return 0

@@ -1,0 +1,58 @@
+"""Per-epoch training history: saved as JSON and CSV, drawn as loss and accuracy curves."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from ..atomic import write_atomic, write_json_atomic, write_text_atomic
+
+COLUMNS = ["epoch", "train_loss", "train_accuracy", "test_loss", "test_accuracy", "lr", "seconds",
+           "samples_per_second"]
+
+
+class History(list):
+    """A list of per-epoch dicts with the keys in ``COLUMNS`` (missing values are None)."""
+
+    def column(self, key: str) -> list:
+        return [row.get(key) for row in self]
+
+    def to_csv(self) -> str:
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=COLUMNS, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(self)
+        return buffer.getvalue()
+
+    def save(self, folder) -> None:
+        """Write ``history.json``, ``history.csv`` and ``curves.png`` into ``folder``."""
+        folder = Path(folder)
+        write_json_atomic(folder / "history.json", list(self))
+        write_text_atomic(folder / "history.csv", self.to_csv())
+        if self:
+            write_atomic(folder / "curves.png", lambda tmp: plot_curves(self, tmp))
+
+
+def plot_curves(history: History, path) -> None:
+    """Loss and accuracy per epoch, train and test, side by side."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    epochs = history.column("epoch")
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 4))
+    for split, style in (("train", "-o"), ("test", "--s")):
+        for ax, metric in ((ax_loss, "loss"), (ax_acc, "accuracy")):
+            values = history.column(f"{split}_{metric}")
+            if any(v is not None for v in values):
+                ax.plot(epochs, values, style, label=split)
+    ax_loss.set(title="Loss", xlabel="epoch", ylabel="cross-entropy")
+    ax_acc.set(title="Accuracy", xlabel="epoch", ylabel="accuracy", ylim=(0, 1.01))
+    for ax in (ax_loss, ax_acc):
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, format="png", dpi=100)
+    plt.close(fig)

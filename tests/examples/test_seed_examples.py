@@ -1,0 +1,48 @@
+"""The seed's two exercises, run as a learner runs them."""
+
+import runpy
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+EXAMPLES = Path(__file__).parents[2] / "examples"
+# The printed output of the backprop exercise as the study report shows it (it starts mid-way).
+SEED_OUTPUT = (Path(__file__).parent / "seed_backprop_output.txt").read_text(encoding="utf-8")
+
+
+def run_example(name, capsys, argv=()):
+    old = sys.argv
+    sys.argv = [name, *argv]
+    try:
+        runpy.run_path(str(EXAMPLES / name), run_name="__main__")
+    finally:
+        sys.argv = old
+    return capsys.readouterr().out
+
+
+def test_seed_backprop_prints_the_reports_numbers_line_by_line(capsys):
+    out = run_example("seed_backprop.py", capsys).splitlines()
+    expected = SEED_OUTPUT.splitlines()
+    first = out.index(expected[0])
+    assert out[first:first + len(expected)] == expected
+    assert len(expected) > 50
+
+
+def test_seed_forward_is_a_probability_and_its_cross_entropy(capsys):
+    out = run_example("seed_forward.py", capsys, ["--seed", "3"])
+    assert "出力合計: 1.0" in out
+    rng = np.random.default_rng(3)
+    w1, w2, b1, b2 = rng.random((3, 5)), rng.random((5, 4)), rng.random(5), rng.random(4)
+    u2 = np.maximum(0, np.array([1.0, 2.0, 3.0]) @ w1 + b1) @ w2 + b2
+    y = np.exp(u2 - u2.max()) / np.exp(u2 - u2.max()).sum()
+    loss = -np.log(y[3] + 1e-7)
+    assert f"*** 誤差 ***\n{loss}\n" in out
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_seed_forward_depends_on_its_seed_only(capsys, seed):
+    assert run_example("seed_forward.py", capsys, ["--seed", str(seed)]) == run_example(
+        "seed_forward.py", capsys, ["--seed", str(seed)]
+    )

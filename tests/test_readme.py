@@ -1,0 +1,40 @@
+"""Every Python example in the README runs, and says what the README says it prints."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+README = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+BLOCKS = re.findall(r"```python\n(.*?)```", README, flags=re.S)
+
+
+def test_readme_has_examples_and_two_setup_commands():
+    assert len(BLOCKS) >= 4
+    setup = re.search(r"```bash\n(.*?)```", README, flags=re.S).group(1).strip().splitlines()
+    assert len(setup) == 2
+    assert setup[0].startswith("pip install -e . && scratchdl train")
+    assert setup[1].startswith('pip install -e ".[test]" && pytest')
+
+
+@pytest.mark.parametrize("index", range(len(BLOCKS)))
+def test_readme_example_runs(index, capsys):
+    exec(compile(BLOCKS[index], f"README.md example {index}", "exec"), {"__name__": "__readme__"})
+    out = capsys.readouterr().out
+    assert out.strip(), "each example prints something"
+
+
+def test_ten_line_example_learns_the_spiral(capsys):
+    block = next(b for b in BLOCKS if "MLP(" in b)
+    assert len(block.strip().splitlines()) <= 10
+    namespace = {}
+    exec(block, namespace)
+    assert namespace["loss"] < 0.1
+
+
+def test_course_example_prints_the_course_numbers(capsys):
+    block = next(b for b in BLOCKS if "print_vec" in b)
+    exec(block, {})
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[:2] == ["*** 出力 ***", "[[0.08706577 0.91293423]]"]
+    assert lines[-1] == "[0.  0.5 1. ]"
