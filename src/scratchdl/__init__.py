@@ -1,7 +1,7 @@
 """scratchdl: deep learning from scratch in NumPy, with the course's formulas, an explicit
 backward for every layer, and numbers proven equal to PyTorch's."""
 
-from . import functions, nn, optim
+from . import data, functions, nn, optim
 from .backend import get_default_dtype, seed, set_default_dtype
 from .errors import ScratchDLError
 from .gradcheck import gradcheck
@@ -9,6 +9,6 @@ from .gradcheck import gradcheck
 __version__ = "0.1.0"
 
 __all__ = [
-    "ScratchDLError", "functions", "get_default_dtype", "gradcheck", "nn", "optim", "seed",
+    "ScratchDLError", "data", "functions", "get_default_dtype", "gradcheck", "nn", "optim", "seed",
     "set_default_dtype",
 ]

@@ -83,7 +83,9 @@ def save(folder, model, optimizer=None, scheduler=None, meta: dict | None = None
         record["scheduler"] = {"name": type(scheduler).__name__, **scheduler.state_dict()}
     write_json_atomic(folder / META_FILE, record)
     keep = {record["weights"]["file"], record.get("optimizer", {}).get("file")}
-    for old in [*folder.glob("model-*.safetensors"), *folder.glob("optimizer-*.safetensors")]:
+    stale = [*folder.glob("model-*.safetensors"), *folder.glob("optimizer-*.safetensors"),
+             *folder.glob(".*.tmp")]  # .tmp: left by a process killed mid-write (SIGKILL)
+    for old in stale:
         if old.name not in keep:
             old.unlink(missing_ok=True)
     return folder / META_FILE

@@ -51,7 +51,3 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print(f"scratchdl {args.command}: interrupted", file=sys.stderr)
         return 130
-
-
-if __name__ == "__main__":
-    sys.exit(main())

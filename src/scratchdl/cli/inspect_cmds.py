@@ -12,13 +12,14 @@ from ..errors import DataError, ShapeError
 from ..nn import CrossEntropyLoss
 from ..nn.activation import Softmax
 from ..train import evaluate, predict_logits
+from .options import dataset_name
 from .train_cmd import check_fits
 
 
 def register(commands) -> None:
     p = commands.add_parser("eval", help="accuracy and confusion matrix of a saved run on its test split")
     p.add_argument("run_dir", metavar="DIR", help="a folder written by scratchdl train")
-    p.add_argument("--dataset", choices=sorted(data.DATASETS), help="default: the run's own")
+    p.add_argument("--dataset", type=dataset_name, help="default: the run's own")
     p.add_argument("--data-dir", help="folder with the dataset's files (mnist, fashion-mnist)")
     p.set_defaults(run=run_eval)
 

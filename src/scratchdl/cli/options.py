@@ -51,3 +51,17 @@ def int_list(text: str) -> list[int]:
     if not values or min(values) <= 0:
         raise argparse.ArgumentTypeError(f"expected positive integers, got {text!r}")
     return values
+
+
+def dataset_name(text: str) -> str:
+    """A registered dataset name, or the path of a ``.npz`` file of one's own arrays."""
+    from ..data import DATASETS
+
+    key = text.lower().replace("_", "-")
+    if key in DATASETS:
+        return key
+    if text.lower().endswith(".npz"):
+        return text
+    raise argparse.ArgumentTypeError(
+        f"unknown dataset {text!r}; valid: {', '.join(sorted(DATASETS))}, or a .npz file"
+    )

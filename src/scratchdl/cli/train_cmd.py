@@ -13,7 +13,7 @@ from .. import backend, checkpoint, data, models, optim
 from ..errors import ConfigError, ShapeError
 from ..nn import CrossEntropyLoss, init
 from ..train import Checkpointing, TrainingDiverged, TrainState, evaluate, fit
-from .options import int_list, non_negative_float, positive_float, positive_int, probability
+from .options import dataset_name, int_list, non_negative_float, positive_float, positive_int, probability
 
 DEFAULTS = {"model": "simple_cnn", "dataset": "digits", "optimizer": "adam", "lr": 1e-3, "epochs": 20,
             "batch_size": 32, "init": "he_normal", "batchnorm": False, "dropout": 0.0,
@@ -25,7 +25,8 @@ def register(commands) -> None:
                             description="Train a zoo model on a dataset and print its test accuracy.")
     p.add_argument("--model", choices=sorted(models.MODELS), help=f"default {DEFAULTS['model']}")
     p.add_argument("--hidden", type=int_list, help="MLP hidden sizes, e.g. 100,50 (default 100)")
-    p.add_argument("--dataset", choices=sorted(data.DATASETS), help=f"default {DEFAULTS['dataset']}")
+    p.add_argument("--dataset", type=dataset_name, help="a name from `scratchdl datasets` or a .npz file "
+                   f"(default {DEFAULTS['dataset']})")
     p.add_argument("--data-dir", help="folder with the dataset's files (mnist, fashion-mnist)")
     p.add_argument("--optimizer", choices=sorted(optim.OPTIMIZERS), help="default adam")
     p.add_argument("--lr", type=positive_float, help="learning rate (default 0.001)")
@@ -125,7 +126,9 @@ def run(args) -> int:
                     callbacks=[Checkpointing(out, meta, args.checkpoint_every)],
                     progress=not args.no_progress, state=state)
     except TrainingDiverged as e:
-        raise TrainingDiverged(f"{e}; the last good checkpoint is kept in {out}") from None
+        kept = (f"the last good checkpoint is kept in {out}" if checkpoint.is_checkpoint(out)
+                else "no checkpoint had been saved yet")
+        raise TrainingDiverged(f"{e}; {kept}") from None
     if state.interrupted:
         print(f"interrupted at epoch {state.epoch + 1}, step {state.step}; checkpoint saved in {out}; "
               f"continue with: scratchdl train --resume {out}")

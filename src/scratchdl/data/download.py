@@ -70,27 +70,32 @@ def find_file(folder: Path, stem: str) -> Path | None:
 
 
 def ensure_files(name: str, stems, data_dir=None, source: Source | None = None,
-                 download: bool = True) -> dict:
-    """``{stem: path}`` for every file stem of ``name``, downloading missing ones when allowed."""
+                 download: bool = True, also=()) -> dict:
+    """``{stem: path}`` for every file stem in ``stems``, downloading missing ones when allowed.
+
+    ``also`` names the dataset's other files: fetched too when something must be downloaded
+    (after ``stems``), and listed in the error when missing, so one message names every file to
+    place.
+    """
     folders = candidate_folders(name, data_dir)
     for folder in folders:
         found = {stem: find_file(folder, stem) for stem in stems}
         if all(found.values()):
             return found
     target = folders[0]
-    found = {stem: find_file(target, stem) for stem in stems}
-    missing = [stem for stem, path in found.items() if path is None]
+    wanted = list(stems) + [s for s in also if s not in stems]
+    found = {stem: find_file(target, stem) for stem in wanted}
     why = "downloading is turned off"
     if download and source is not None:
-        for stem in missing:
+        for stem in [s for s in wanted if found[s] is None]:
             path, error = _download(name, f"{stem}.gz", target, source)
             if path is None:
                 why = f"the download failed: {error}"
                 break
             found[stem] = path
-        else:
-            return found
-        missing = [stem for stem, path in found.items() if path is None]
+        if all(found[s] for s in stems):
+            return {s: found[s] for s in stems}
+    missing = [stem for stem in wanted if found[stem] is None]
     raise DataError(_placement_message(name, missing, target, source, why))
 
 

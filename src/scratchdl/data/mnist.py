@@ -64,7 +64,8 @@ def load_idx_dataset(name: str, split: str, data_dir=None, dtype=None, download:
     """The ``split`` ("train" or "test") of ``name`` ("mnist" or "fashion-mnist") as a Dataset."""
     dtype = resolve_dtype(dtype)
     image_stem, label_stem = FILES[split]
-    paths = ensure_files(name, (image_stem, label_stem), data_dir, SOURCES[name], download)
+    others = [stem for pair in FILES.values() for stem in pair]
+    paths = ensure_files(name, (image_stem, label_stem), data_dir, SOURCES[name], download, also=others)
     image_path, label_path = paths[image_stem], paths[label_stem]
     images, labels = read_idx(image_path), read_idx(label_path)
     size = IMAGE_SIZE
