@@ -75,6 +75,20 @@ def environment() -> dict:
     }
 
 
+def cpu_snapshot() -> tuple[float, float, float]:
+    """(wall seconds, CPU seconds the whole machine was busy, CPU seconds this process used)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    busy = sum(fields[:8]) - fields[3] - fields[4]  # all but idle and iowait
+    own = os.times()
+    return time.perf_counter(), busy / os.sysconf("SC_CLK_TCK"), own.user + own.system
+
+
+def others_share(start, end) -> float:
+    """Fraction of the machine's CPU time other processes used between two ``cpu_snapshot``s."""
+    wall, busy, own = (b - a for a, b in zip(start, end, strict=True))
+    return max(0.0, (busy - own) / (wall * os.cpu_count()))
+
+
 def time_block(step, steps: int) -> float:
     """Seconds taken by ``steps`` consecutive calls of ``step``."""
     start = time.perf_counter()
@@ -111,14 +125,21 @@ def measure(name: str, batch: int, repeats: int, warmup: int, min_time: float) -
 
 def format_table(results: list[dict]) -> str:
     """A Markdown table: workload, batch, samples/s of each, ratio and whether the target is met."""
-    lines = ["| workload | batch | scratchdl samples/s | PyTorch samples/s | ratio | target | met |",
-             "|---|---:|---:|---:|---:|---:|:-:|"]
+    lines = ["| workload | batch | scratchdl samples/s | PyTorch samples/s | ratio | target | met | spread |",
+             "|---|---:|---:|---:|---:|---:|:-:|---:|"]
     for r in results:
         s = r["samples_per_s"]
         met = "yes" if r["ratio"] >= r["target"] else "no"
         lines.append(f"| {r['workload']} {r['description']} | {r['batch']} | {s['scratchdl']:,.0f} | "
-                     f"{s['torch']:,.0f} | {r['ratio']:.2f} | >= {r['target']} | {met} |")
+                     f"{s['torch']:,.0f} | {r['ratio']:.2f} | >= {r['target']} | {met} | "
+                     f"{spread(r['all_samples_per_s']['scratchdl']):.0%} / "
+                     f"{spread(r['all_samples_per_s']['torch']):.0%} |")
     return "\n".join(lines)
+
+
+def spread(rates: list[float]) -> float:
+    """(fastest - slowest) / median of one framework's repeats: large when the machine was busy."""
+    return (max(rates) - min(rates)) / statistics.median(rates)
 
 
 def format_environment(env: dict) -> str:
@@ -131,7 +152,8 @@ def format_environment(env: dict) -> str:
     load += f" (after: {' '.join(f'{x:.2f}' for x in after)})" if after else ""
     return "\n".join([
         f"date: {env['date']}",
-        f"cpu: {env['cpu']}, {env['cpu_count']} cores; load average {load}",
+        f"cpu: {env['cpu']}, {env['cpu_count']} cores; load average {load}; other processes used "
+        f"{env['others_cpu_share']:.0%} of the CPU time during the timing",
         f"python {env['python']}, numpy {env['numpy']}, torch {env['torch']} "
         f"(torch threads {env['torch_threads']})",
         f"numpy BLAS: {blas}",
@@ -160,16 +182,19 @@ def main(argv=None) -> dict:
     args = parse_args(argv)
     torch.set_num_threads(os.cpu_count())
     env = environment()
-    results = []
+    results, start = [], cpu_snapshot()
     for name in args.workloads:
         batch = args.batch or WORKLOADS[name].batch
         results.append(measure(name, batch, args.repeats, args.warmup, args.min_time))
         print(f"{name}: done", file=sys.stderr, flush=True)
+    env["others_cpu_share"] = others_share(start, cpu_snapshot())
     memory = peak_memory.compare("W4", args.memory_batch) if args.memory else None
     env["loadavg_after"] = os.getloadavg()
     print(format_environment(env))
     print()
     print(format_table(results))
+    if env["others_cpu_share"] > 0.05:
+        print("\nwarning: other processes were running; the numbers are not reliable")
     if memory is not None:
         print()
         print(peak_memory.format_comparison(memory))

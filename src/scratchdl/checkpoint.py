@@ -54,7 +54,7 @@ def _sha256(path: Path) -> str:
 
 def _save_arrays(folder: Path, name: str, arrays: dict) -> dict:
     path = folder / name
-    host = {k: np.ascontiguousarray(to_numpy(v)) for k, v in arrays.items()}
+    host = {k: np.require(to_numpy(v), requirements="C") for k, v in arrays.items()}
     write_atomic(path, lambda tmp: save_file(host, str(tmp)))
     return {"file": name, "sha256": _sha256(path)}
 

@@ -29,7 +29,7 @@ def to_torch_state_dict(model: Module) -> dict[str, np.ndarray]:
     """
     transpose = _linear_weight_names(model)
     return {
-        name: np.ascontiguousarray(to_numpy(array).T if name in transpose else to_numpy(array))
+        name: np.require(to_numpy(array).T if name in transpose else to_numpy(array), requirements="C")
         for name, array in model.state_dict().items()
     }
 

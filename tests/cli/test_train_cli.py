@@ -99,9 +99,15 @@ def test_out_folder_holding_a_run_is_not_overwritten(cli, tmp_path):
     one_line_error(cli("train", "--out", out), "already holds a run", "--resume")
 
 
-def test_missing_and_truncated_idx_files(cli, tmp_path, tiny_mnist):
-    one_line_error(cli("train", "--dataset", "mnist", "--data-dir", tmp_path / "empty", "--out", tmp_path / "a"),
-                   "train-images-idx3-ubyte")
+def test_missing_and_truncated_idx_files(cli, tmp_path, tiny_mnist, monkeypatch):
+    def offline(*args, **kwargs):
+        raise OSError("network is unreachable")
+
+    monkeypatch.setattr("scratchdl.data.download.urlopen", offline)
+    mnist = ["train", "--dataset", "mnist", "--out", tmp_path / "a", "--data-dir"]
+    one_line_error(cli(*mnist, tmp_path / "nowhere"), "does not exist")
+    (tmp_path / "empty").mkdir()
+    one_line_error(cli(*mnist, tmp_path / "empty"), "train-images-idx3-ubyte", "place them")
     images = tiny_mnist / "train-images-idx3-ubyte"
     images.write_bytes(images.read_bytes()[:-100])
     one_line_error(cli("train", "--dataset", "mnist", "--data-dir", tiny_mnist, "--out", tmp_path / "b"),

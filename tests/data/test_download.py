@@ -47,7 +47,7 @@ def test_download_into_cache_then_reuse(monkeypatch, tmp_path, clean_env, capsys
     assert leftovers(folder) == sorted(ALL_FILES)  # all four fetched at once, no temp files left
     np.testing.assert_array_equal(train.t, arrays["train"][1])
     np.testing.assert_array_equal(test.x[:, 0], arrays["test"][0] / np.float32(255))
-    assert "downloading mnist train-images-idx3-ubyte.gz" in capsys.readouterr().err
+    assert "downloading mnist train-images-idx3-ubyte.gz" in capsys.readouterr().out
 
     def refuse(url, timeout):
         raise AssertionError("the cache should have been used")

@@ -22,13 +22,20 @@ seeds = st.integers(0, 2**32 - 1)
 small = st.integers(1, 5)
 
 
-def normal(seed, shape, scale=1.0):
-    return np.random.default_rng(seed).standard_normal(shape) * scale
+def gen(seed, salt=0):
+    """A generator for the test's values. Its stream never equals ``default_rng(0)``, which
+    gradcheck uses for the upstream gradient: an input equal to that gradient (up to an affine
+    map) would make batch norm's input gradient vanish and the check meaningless."""
+    return np.random.default_rng((seed, salt, 12345))
+
+
+def normal(seed, shape, scale=1.0, salt=0):
+    return gen(seed, salt).standard_normal(shape) * scale
 
 
 def away_from_zero(x, seed, margin=1e-3):
     """Resample entries with |x| < margin until none is left (values near a kink)."""
-    rng = np.random.default_rng(seed + 1)
+    rng = gen(seed, 99)
     x = x.copy()
     while (near := np.abs(x) < margin).any():
         x[near] = rng.standard_normal(int(near.sum()))
@@ -50,7 +57,7 @@ def check(module, x, target=None):
 def test_linear_2d(seed, n, fan_in, fan_out, bias):
     layer = nn.Linear(fan_in, fan_out, bias=bias, rng=np.random.default_rng(seed), dtype=np.float64)
     if bias:
-        layer.bias.data[...] = normal(seed + 2, fan_out)
+        layer.bias.data[...] = normal(seed, fan_out, salt=2)
     result = check(layer, normal(seed, (n, fan_in)))
     assert set(result.errors) == ({"input", "weight", "bias"} if bias else {"input", "weight"})
 
@@ -59,7 +66,7 @@ def test_linear_2d(seed, n, fan_in, fan_out, bias):
 @given(seed=seeds, n=small, length=small, fan_in=small, fan_out=small)
 def test_linear_3d(seed, n, length, fan_in, fan_out):
     layer = nn.Linear(fan_in, fan_out, rng=np.random.default_rng(seed), dtype=np.float64)
-    layer.bias.data[...] = normal(seed + 2, fan_out)
+    layer.bias.data[...] = normal(seed, fan_out, salt=2)
     check(layer, normal(seed, (n, length, fan_in)))
 
 
@@ -72,16 +79,22 @@ def test_relu(seed, shape):
     check(nn.ReLU(), away_from_zero(normal(seed, shape), seed))
 
 
+# Smooth activations get inputs in [-scale, scale], away from the far tails: there the
+# derivative (e.g. tanh'(12) ~ 1e-10) is below what a central difference can resolve.
+def uniform(seed, shape, scale):
+    return gen(seed).uniform(-scale, scale, shape)
+
+
 @EXAMPLES
-@given(seed=seeds, shape=shapes, scale=st.floats(0.1, 5.0))
+@given(seed=seeds, shape=shapes, scale=st.floats(0.1, 6.0))
 def test_sigmoid(seed, shape, scale):
-    check(nn.Sigmoid(), normal(seed, shape, scale))
+    check(nn.Sigmoid(), uniform(seed, shape, scale))
 
 
 @EXAMPLES
 @given(seed=seeds, shape=shapes, scale=st.floats(0.1, 3.0))
 def test_tanh(seed, shape, scale):
-    check(nn.Tanh(), normal(seed, shape, scale))
+    check(nn.Tanh(), uniform(seed, shape, scale))
 
 
 @EXAMPLES
@@ -91,15 +104,15 @@ def test_leaky_relu(seed, shape, slope):
 
 
 @EXAMPLES
-@given(seed=seeds, shape=shapes, scale=st.floats(0.1, 4.0))
+@given(seed=seeds, shape=shapes, scale=st.floats(0.1, 3.0))
 def test_gelu_exact(seed, shape, scale):
-    check(nn.GELU(), normal(seed, shape, scale))
+    check(nn.GELU(), uniform(seed, shape, scale))
 
 
 @EXAMPLES
-@given(seed=seeds, shape=shapes, scale=st.floats(0.1, 4.0))
+@given(seed=seeds, shape=shapes, scale=st.floats(0.1, 3.0))
 def test_gelu_tanh(seed, shape, scale):
-    check(nn.GELU(approximate="tanh"), normal(seed, shape, scale))
+    check(nn.GELU(approximate="tanh"), uniform(seed, shape, scale))
 
 
 @EXAMPLES
@@ -137,7 +150,7 @@ def test_dropout_eval(seed, shape, p):
 
 def batchnorm(seed, channels, affine):
     layer = nn.BatchNorm1d(channels, affine=affine, momentum=0.3, dtype=np.float64)
-    rng = np.random.default_rng(seed + 3)
+    rng = gen(seed, 3)
     if affine:
         layer.weight.data[...] = rng.uniform(0.5, 2.0, channels) * rng.choice([-1, 1], channels)
         layer.bias.data[...] = rng.standard_normal(channels)
@@ -173,34 +186,37 @@ def test_batchnorm1d_eval_3d(seed, n, channels, length, affine):
 
 
 # ---- losses -----------------------------------------------------------------------------------
+# Logits within +-3: with a margin of more than ~15 the gradient (1 - p) / N falls below 1e-6,
+# and a central difference in float64 (resolution ~1e-10) cannot measure it to 1e-6 relative.
+logits = uniform
+
+
 @EXAMPLES
-@given(seed=seeds, n=small, classes=st.integers(2, 6), scale=st.floats(0.1, 10.0))
+@given(seed=seeds, n=small, classes=st.integers(2, 6), scale=st.floats(0.1, 3.0))
 def test_cross_entropy_index_targets(seed, n, classes, scale):
-    labels = np.random.default_rng(seed + 1).integers(0, classes, n)
-    check(nn.CrossEntropyLoss(), normal(seed, (n, classes), scale), labels)
+    labels = gen(seed, 1).integers(0, classes, n)
+    check(nn.CrossEntropyLoss(), logits(seed, (n, classes), scale), labels)
 
 
 @EXAMPLES
 @given(seed=seeds, n=small, classes=st.integers(2, 6), one_hot=st.booleans())
 def test_cross_entropy_probability_targets(seed, n, classes, one_hot):
-    rng = np.random.default_rng(seed + 1)
-    if one_hot:
-        target = np.eye(classes)[rng.integers(0, classes, n)]
-    else:
-        target = rng.dirichlet(np.ones(classes), n)
-    check(nn.CrossEntropyLoss(), normal(seed, (n, classes), 3.0), target)
+    rng = gen(seed, 1)
+    hard = np.eye(classes)[rng.integers(0, classes, n)]
+    target = hard if one_hot else rng.dirichlet(np.ones(classes), n)
+    check(nn.CrossEntropyLoss(), logits(seed, (n, classes), 3.0), target)
 
 
 @EXAMPLES
 @given(seed=seeds, shape=shapes)
 def test_mse_loss(seed, shape):
-    check(nn.MSELoss(), normal(seed, shape), normal(seed + 1, shape))
+    check(nn.MSELoss(), normal(seed, shape), normal(seed, shape, salt=1))
 
 
 @EXAMPLES
 @given(seed=seeds, shape=shapes, scale=st.floats(0.1, 8.0))
 def test_bce_with_logits_loss(seed, shape, scale):
-    target = np.random.default_rng(seed + 1).uniform(0.0, 1.0, shape)
+    target = gen(seed, 1).uniform(0.0, 1.0, shape)
     check(nn.BCEWithLogitsLoss(), normal(seed, shape, scale), target)
 
 
@@ -222,15 +238,17 @@ def test_mlp(seed, n, sizes, act, batchnorm_, dropout, train):
     model.train(train)
     for _, p in model.named_parameters():
         if p.data.ndim == 1:
-            p.data += normal(seed + 4, p.data.shape, 0.5)
+            p.data += normal(seed, p.data.shape, 0.5, salt=4)
     x = normal(seed, (n, 2, 2))
-    if act in ("relu", "leaky_relu"):
-        # Skip the rare draw where a hidden unit sits within 1e-3 of the kink.
-        probe = copy.deepcopy(model)  # same generator state as the copy gradcheck makes
-        h = probe.flatten(x)
-        for layer in probe.layers:
-            if isinstance(layer, nn.ReLU | nn.LeakyReLU):
-                assume(np.abs(h).min() > 1e-3)
-            h = layer(h)
+    # Skip the rare ill-conditioned draws: a hidden unit within 1e-3 of a ReLU kink, or a
+    # training-mode batch norm fed a nearly constant batch (ReLU can zero all but one sample),
+    # whose 1/std amplifies the rounding noise of the central difference past 1e-6.
+    probe = copy.deepcopy(model)  # the same generator state as the copy gradcheck makes
+    h = probe.flatten(x)
+    for layer in probe.layers:
+        if isinstance(layer, nn.ReLU | nn.LeakyReLU):
+            assume(np.abs(h).min() > 1e-3)
+        if isinstance(layer, nn.BatchNorm1d) and train:
+            assume(h.std(axis=0).min() > 0.05)
+        h = layer(h)
     check(model, x)
-

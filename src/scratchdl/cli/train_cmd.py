@@ -17,7 +17,16 @@ from .options import dataset_name, int_list, non_negative_float, positive_float,
 
 DEFAULTS = {"model": "simple_cnn", "dataset": "digits", "optimizer": "adam", "lr": 1e-3, "epochs": 20,
             "batch_size": 32, "init": "he_normal", "batchnorm": False, "dropout": 0.0,
-            "weight_decay": 0.0, "seed": 0, "dtype": "float32", "hidden": [100], "data_dir": None}
+            "weight_decay": 0.0, "scheduler": "cosine", "seed": 0, "dtype": "float32", "hidden": [100],
+            "data_dir": None}
+
+
+SCHEDULERS = {
+    "none": lambda opt, epochs: None,
+    "cosine": lambda opt, epochs: optim.CosineAnnealingLR(opt, T_max=epochs),
+    "step": lambda opt, epochs: optim.StepLR(opt, step_size=max(epochs // 3, 1)),
+    "exponential": lambda opt, epochs: optim.ExponentialLR(opt, gamma=0.9),
+}
 
 
 def register(commands) -> None:
@@ -36,6 +45,8 @@ def register(commands) -> None:
     p.add_argument("--batchnorm", action="store_true", default=None, help="add batch norm (mlp, vgg)")
     p.add_argument("--dropout", type=probability, help="dropout probability (mlp, alexnet)")
     p.add_argument("--weight-decay", type=non_negative_float, help="default 0")
+    p.add_argument("--scheduler", choices=sorted(SCHEDULERS),
+                   help="learning-rate schedule over the epochs (default cosine)")
     p.add_argument("--seed", type=int, help="random seed (default 0)")
     p.add_argument("--dtype", choices=["float32", "float64"], help="default float32")
     p.add_argument("--out", help="output folder (default runs/<model>-<dataset>-<time>)")
@@ -54,7 +65,8 @@ def _options(args) -> tuple[dict, Path]:
         saved = meta.get("options", {})
         changed = sorted(k for k in given if k not in ("epochs", "data_dir") and given[k] != saved.get(k))
         if changed:
-            raise ConfigError(f"--resume: cannot change {', '.join('--' + k for k in changed)} of a saved run")
+            names = ", ".join("--" + k.replace("_", "-") for k in changed)
+            raise ConfigError(f"--resume: cannot change {names} of a saved run")
         if args.out and Path(args.out).resolve() != Path(args.resume).resolve():
             raise ConfigError("--resume: the run continues in its own folder; drop --out")
         return {**DEFAULTS, **saved, **given}, Path(args.resume)
@@ -108,21 +120,22 @@ def run(args) -> int:
     check_fits(model, options["model"], train_set)
     optimizer = optim.create(options["optimizer"], model.parameters(), lr=options["lr"],
                              weight_decay=options["weight_decay"])
+    scheduler = SCHEDULERS[options["scheduler"]](optimizer, options["epochs"])
     state = None
     if args.resume:
         ckpt = checkpoint.load(out)
-        checkpoint.restore(ckpt, model, optimizer)
+        checkpoint.restore(ckpt, model, optimizer, scheduler)
         state = TrainState.from_progress(ckpt.meta["progress"], ckpt.meta.get("history", []))
         print(f"resuming {out} at epoch {state.epoch + 1}, step {state.step}")
+    dataset = {"name": train_set.name, "input_shape": list(train_set.input_shape),
+               "num_classes": train_set.num_classes, "classes": train_set.classes}
     meta = {"model": {"name": options["model"], "config": model.config}, "dtype": options["dtype"],
-            "options": options, "dataset": {"name": train_set.name, "input_shape": list(train_set.input_shape),
-                                            "num_classes": train_set.num_classes,
-                                            "classes": train_set.classes}}
+            "options": options, "dataset": dataset}
     started = time.perf_counter()
     loss_fn = CrossEntropyLoss()
     try:
         state = fit(model, loss_fn, optimizer, train_set, test_set, epochs=options["epochs"],
-                    batch_size=options["batch_size"], seed=options["seed"],
+                    batch_size=options["batch_size"], seed=options["seed"], scheduler=scheduler,
                     callbacks=[Checkpointing(out, meta, args.checkpoint_every)],
                     progress=not args.no_progress, state=state)
     except TrainingDiverged as e:

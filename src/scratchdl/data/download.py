@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import sys
 import tempfile
 import urllib.request
 from dataclasses import dataclass
@@ -105,7 +104,7 @@ def _download(name: str, filename: str, folder: Path, source: Source):
     errors = []
     for mirror in source.mirrors:
         url = mirror.rstrip("/") + "/" + filename
-        print(f"scratchdl: downloading {name} {filename} from {url}", file=sys.stderr)
+        print(f"scratchdl: downloading {name} {filename} from {url}")
         try:
             return fetch(url, folder / filename, source.sha256[filename]), None
         except DataError as e:

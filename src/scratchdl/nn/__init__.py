@@ -2,11 +2,14 @@
 
 from . import init
 from .activation import GELU, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh, activation
+from .conv import Conv2d, Convolution
 from .dropout import Dropout, Dropout2d
 from .linear import Affine, Linear
 from .loss import BCEWithLogitsLoss, CrossEntropyLoss, Loss, MSELoss, SoftmaxWithLoss
 from .module import Module, Parameter, Sequential
 from .norm import BatchNorm1d, BatchNorm2d
+from .pool import AvgPool2d, GlobalAvgPool2d, MaxPool2d, Pooling
+from .residual import Residual
 from .shape import Flatten, Identity
 from .summary import summary
 
@@ -15,4 +18,5 @@ __all__ = [
     "Dropout", "Dropout2d", "Flatten", "Identity", "LeakyReLU", "Linear", "Loss", "MSELoss",
     "Module", "Parameter", "ReLU", "Sequential", "Sigmoid", "Softmax", "SoftmaxWithLoss", "Tanh",
     "activation", "init", "summary",
+    "AvgPool2d", "Conv2d", "Convolution", "GlobalAvgPool2d", "MaxPool2d", "Pooling", "Residual",
 ]

@@ -60,12 +60,16 @@ class Module:
     def __setattr__(self, name, value):
         if "_parameters" not in self.__dict__:
             raise StateError(f"{type(self).__name__}: call super().__init__() before setting {name}")
-        self._parameters.pop(name, None)
-        self._modules.pop(name, None)
+        # Replacing a child keeps its place in the dict (and so in Sequential's order).
         if isinstance(value, Parameter):
+            self._modules.pop(name, None)
             self._parameters[name] = value
         elif isinstance(value, Module):
+            self._parameters.pop(name, None)
             self._modules[name] = value
+        else:
+            self._parameters.pop(name, None)
+            self._modules.pop(name, None)
         object.__setattr__(self, name, value)
 
     def register_buffer(self, name: str, value) -> None:
@@ -160,9 +164,15 @@ class Module:
 
     # ---- state ---------------------------------------------------------------------------
     def state_dict(self) -> dict:
-        """Every parameter and buffer by its path in the tree (``layers.0.weight``)."""
-        state = {name: param.data for name, param in self.named_parameters()}
-        state.update(self.named_buffers())
+        """Every parameter and buffer by its path in the tree (``layers.0.weight``), in PyTorch's
+        order: each module's parameters, then its buffers, module by module."""
+        state = {}
+        for path, module in self.named_modules():
+            prefix = f"{path}." if path else ""
+            for key, param in module._parameters.items():
+                state[prefix + key] = param.data
+            for key in module._buffers:
+                state[prefix + key] = getattr(module, key)
         return state
 
     def load_state_dict(self, state: dict, strict: bool = True) -> None:

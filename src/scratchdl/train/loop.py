@@ -118,7 +118,8 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, epochs: int = 10, 
     loader = DataLoader(train_data, batch_size=batch_size, shuffle=True, seed=seed)
     ctx = TrainContext(model, loss_fn, optimizer, scheduler, state, epochs)
     classify = train_data.num_classes is not None
-    with _StopRequest() as stop:
+    # NaN/Inf is caught by the guard below with its epoch and step; NumPy's warnings add nothing.
+    with _StopRequest() as stop, np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         while state.epoch < epochs and not state.stop:
             model.train()
             started = time.perf_counter()

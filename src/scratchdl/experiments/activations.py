@@ -1,0 +1,167 @@
+r"""Activation functions and their derivatives: sigmoid, tanh, ReLU and softmax.
+
+.. math::
+    \sigma(z) = \frac{1}{1 + e^{-z}}, \quad \sigma'(z) = \sigma(z)(1 - \sigma(z)) \le \tfrac14
+    \;(\text{equality at } z = 0), \qquad
+    \tanh'(z) = 1 - \tanh^2 z \le 1, \qquad
+    \mathrm{ReLU}'(z) = [z > 0], \qquad
+    \mathrm{softmax}(x)_i = \frac{e^{x_i}}{\sum_j e^{x_j}}, \ \sum_i \mathrm{softmax}(x)_i = 1
+
+Measured here: each function and its derivative on a grid of z through the library's layers
+(``Sigmoid``, ``Tanh``, ``ReLU``; the derivative is ``backward`` of a gradient of ones), compared
+with the course's functions (``functions.d_sigmoid`` ...) and with central differences; the value
+and position of the largest sigmoid derivative; and the row sums of softmax over random logits,
+including logits near 1000 where a naive ``exp`` overflows.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .. import functions
+from ..nn import ReLU, Sigmoid, Softmax, Tanh
+from .base import ExperimentResult, checks, pick, pyplot, save_figure
+
+NAME = "activations"
+TITLE = {"en": "Activation functions and their derivatives", "ja": "活性化関数とその微分"}
+CLAIM = {
+    "en": "The sigmoid maps every real number into (0, 1) with σ(0) = 0.5; its derivative "
+          "σ'(z) = σ(z)(1 − σ(z)) is written with σ itself and is at most 0.25, reached at z = 0, which is "
+          "why gradients shrink through many sigmoid layers. ReLU's derivative is 1 wherever the unit is "
+          "active (0 elsewhere, which also makes activations sparse). Softmax turns any logits into "
+          "probabilities that sum to 1, for multi-class classification.",
+    "ja": "シグモイド関数は任意の実数を (0, 1) に写し、σ(0) = 0.5。その微分 σ'(z) = σ(z)(1 − σ(z)) は σ 自身で"
+          "表され、最大値は z = 0 での 0.25 である。このため多層のシグモイドでは勾配が小さくなりやすい。"
+          "ReLU の微分は活性なユニットで 1 (それ以外は 0 で、出力がスパースになる)。ソフトマックスは任意の"
+          "ロジットを和が 1 の確率に変換し、多クラス分類に使われる。",
+}
+
+LAYERS = {"sigmoid": Sigmoid, "tanh": Tanh, "relu": ReLU}
+COURSE = {"sigmoid": (functions.sigmoid, functions.d_sigmoid), "tanh": (functions.tanh, functions.d_tanh),
+          "relu": (functions.relu, functions.d_relu)}
+
+
+def layer_values(name: str, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(f(z), f'(z))`` from the library layer: forward, then backward of a gradient of ones."""
+    layer = LAYERS[name]()
+    y = layer(z)
+    return y, layer.backward(np.ones_like(z))
+
+
+def central_difference(name: str, z: np.ndarray, h: float = 1e-5) -> np.ndarray:
+    """:math:`(f(z + h) - f(z - h)) / 2h` with the library layer's forward."""
+    return (LAYERS[name]()(z + h) - LAYERS[name]()(z - h)) / (2 * h)
+
+
+def softmax_sums(rng, rows: int, classes: int) -> dict:
+    """Row sums of softmax over random logits at scale 10 and shifted to about 1000."""
+    logits = 10.0 * rng.standard_normal((rows, classes))
+    out = {}
+    for label, x in (("scale_10", logits), ("near_1000", logits + 1000.0)):
+        p = Softmax()(x)
+        out[label] = {"max_abs_sum_minus_1": float(np.abs(p.sum(axis=1) - 1).max()),
+                      "all_in_0_1": bool(np.all((p >= 0) & (p <= 1))),
+                      "finite": bool(np.all(np.isfinite(p)))}
+    shifted = Softmax()(logits + 1000.0)
+    out["shift_invariance_max_diff"] = float(np.abs(shifted - Softmax()(logits)).max())
+    out["course_softmax_max_diff"] = float(np.abs(functions.softmax(logits) - Softmax()(logits)).max())
+    return out
+
+
+def run(out_dir, quick: bool = False, lang: str = "en", seed: int = 0) -> ExperimentResult:
+    started = time.perf_counter()
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    result = ExperimentResult(NAME, pick(lang, TITLE), pick(lang, CLAIM))
+    half, rows = (120, 200) if quick else (3000, 10000)
+    z = np.linspace(-6.0, 6.0, 2 * half + 1)  # float64; z[half] == 0 exactly
+    zero = half
+
+    curves, agreement = {}, {}
+    for name in LAYERS:
+        y, dy = layer_values(name, z)
+        curves[name] = (y, dy)
+        f, df = COURSE[name]
+        smooth = np.abs(z) > 1e-3  # ReLU has no derivative at 0
+        agreement[name] = {
+            "layer_vs_course_function": float(max(np.abs(y - f(z)).max(), np.abs(dy - df(z)).max())),
+            "backward_vs_central_difference": float(np.abs(dy - central_difference(name, z))[smooth].max()),
+        }
+    sig, dsig = curves["sigmoid"]
+    softmax = softmax_sums(np.random.default_rng(seed), rows, 10)
+    relu_d = curves["relu"][1]
+    result.numbers = {
+        "sigmoid(0)": float(sig[zero]),
+        "max sigmoid'(z)": float(dsig.max()),
+        "argmax sigmoid'(z)": float(z[np.argmax(dsig)]),
+        "sigmoid'(0)": float(dsig[zero]),
+        "sigmoid range on grid": [float(sig.min()), float(sig.max())],
+        "max tanh'(z)": float(curves["tanh"][1].max()),
+        "relu'(z) for z<0 / z>0": [float(relu_d[z < 0].max()), float(relu_d[z > 0].min())],
+        "max |derivative error|": agreement,
+        "softmax": softmax,
+        "grid": {"points": int(z.size), "range": [float(z[0]), float(z[-1])], "dtype": "float64"},
+    }
+    result.checks = checks(lang, [
+        ({"en": "σ(0) = 0.5", "ja": "σ(0) = 0.5"}, abs(sig[zero] - 0.5) < 1e-12),
+        ({"en": "max σ' = 0.25, at z = 0", "ja": "σ' の最大値は z = 0 で 0.25"},
+         abs(dsig.max() - 0.25) < 1e-12 and z[np.argmax(dsig)] == 0.0),
+        ({"en": "σ'(z) = σ(z)(1 − σ(z)) ≤ 0.25 everywhere", "ja": "σ'(z) = σ(z)(1 − σ(z)) ≤ 0.25 (全域)"},
+         np.all(dsig <= 0.25 + 1e-15)),
+        ({"en": "0 < σ(z) < 1 on the grid", "ja": "格子上で 0 < σ(z) < 1"}, sig.min() > 0 and sig.max() < 1),
+        ({"en": "max tanh' = 1 (at 0)", "ja": "tanh' の最大値は 1 (z = 0)"},
+         abs(curves["tanh"][1].max() - 1) < 1e-12),
+        ({"en": "ReLU' is 0 for z < 0 and 1 for z > 0", "ja": "ReLU' は z < 0 で 0、z > 0 で 1"},
+         np.all(relu_d[z < 0] == 0) and np.all(relu_d[z > 0] == 1)),
+        ({"en": "backward matches central differences (< 1e-6)", "ja": "逆伝播の微分が中心差分と一致 (< 1e-6)"},
+         all(a["backward_vs_central_difference"] < 1e-6 for a in agreement.values())),
+        ({"en": "softmax rows sum to 1 (< 1e-12), even near logit 1000",
+          "ja": "ソフトマックスの各行の和が 1 (< 1e-12)、ロジットが 1000 付近でも"},
+         all(softmax[k]["max_abs_sum_minus_1"] < 1e-12 and softmax[k]["finite"] for k in ("scale_10", "near_1000"))),
+    ])
+    _plot(out_dir, result, lang, z, curves)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _plot(out_dir, result, lang, z, curves) -> None:
+    plt = pyplot()
+    fig, (ax_f, ax_d, ax_s) = plt.subplots(1, 3, figsize=(15, 4.4))
+    colors = {"sigmoid": "C0", "tanh": "C1", "relu": "C2"}
+    names = {"sigmoid": pick(lang, {"en": "sigmoid σ(z)", "ja": "シグモイド σ(z)"}),
+             "tanh": "tanh(z)", "relu": "ReLU(z)"}
+    for name, (y, dy) in curves.items():
+        ax_f.plot(z, y, color=colors[name], label=names[name])
+        ax_d.plot(z, dy, color=colors[name], label=names[name].replace("(z)", "'(z)").replace("σ(z)", "σ'(z)"))
+    ax_f.set(title=pick(lang, {"en": "Activation functions", "ja": "活性化関数"}),
+             xlabel="z", ylabel="f(z)", ylim=(-1.2, 2.2))
+    dsig = curves["sigmoid"][1]
+    ax_d.axhline(0.25, color="C0", ls=":", lw=1)
+    ax_d.annotate(pick(lang, {"en": f"max σ' = {dsig.max():.4f} at z = 0",
+                              "ja": f"σ' の最大値 {dsig.max():.4f} (z = 0)"}),
+                  xy=(0, dsig.max()), xytext=(1.2, 0.45), arrowprops={"arrowstyle": "->"})
+    ax_d.set(title=pick(lang, {"en": "Derivatives (from backward)", "ja": "微分 (逆伝播で計算)"}),
+             xlabel="z", ylabel="f'(z)", ylim=(-0.1, 1.2))
+    logits = np.array([2.0, 1.0, 0.1, -1.0])
+    p = functions.softmax(logits)
+    xs = np.arange(logits.size)
+    ax_s.bar(xs - 0.2, logits, 0.4, label=pick(lang, {"en": "logits x", "ja": "ロジット x"}), color="C7")
+    ax_s.bar(xs + 0.2, p, 0.4, label=pick(lang, {"en": "softmax(x)", "ja": "ソフトマックス出力"}), color="C3")
+    ax_s.set(title=pick(lang, {"en": f"Softmax: outputs sum to {p.sum():.6f}",
+                               "ja": f"ソフトマックス: 出力の和 = {p.sum():.6f}"}),
+             xlabel=pick(lang, {"en": "class", "ja": "クラス"}), xticks=xs,
+             ylabel=pick(lang, {"en": "value", "ja": "値"}))
+    for ax in (ax_f, ax_d, ax_s):
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=9)
+    caption = pick(lang, {
+        "en": "Left: sigmoid, tanh and ReLU. Middle: their derivatives from the layers' backward; the "
+              "sigmoid's peaks at 0.25 at z = 0, tanh's at 1, ReLU's is a step from 0 to 1. Right: logits "
+              "and their softmax, which are positive and sum to 1.",
+        "ja": "左: シグモイド、tanh、ReLU。中: 各層の逆伝播で求めた微分。シグモイドの微分は z = 0 で最大値 0.25、"
+              "tanh は 1、ReLU は 0 から 1 への階段。右: ロジットとそのソフトマックス出力 (正で和が 1)。",
+    })
+    save_figure(fig, out_dir, "activations.png", result, caption)

@@ -1,0 +1,83 @@
+"""What every experiment shares: its result object, bilingual text, and figure saving.
+
+An experiment is a module with ``NAME``, ``TITLE`` and ``CLAIM`` (each ``{"en": ..., "ja": ...}``)
+and ``run(out_dir, quick=False, lang="en", seed=0) -> ExperimentResult``. It measures the claim
+on real runs, stores the key numbers in ``numbers`` and writes its figures as PNG into
+``out_dir``; ``checks`` says, per claim, whether the numbers bear it out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..atomic import write_atomic
+
+LANGS = ("en", "ja")
+
+
+@dataclass
+class ExperimentResult:
+    """The measured outcome of one experiment."""
+
+    name: str
+    title: str
+    claim: str
+    numbers: dict = field(default_factory=dict)
+    figures: list[Path] = field(default_factory=list)
+    captions: list[str] = field(default_factory=list)
+    checks: dict[str, bool] = field(default_factory=dict)
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)  # findings worded from the numbers of this run
+
+    def as_dict(self) -> dict:
+        return {
+            "name": self.name, "title": self.title, "claim": self.claim, "numbers": self.numbers,
+            "figures": [str(p) for p in self.figures], "captions": self.captions,
+            "checks": self.checks, "seconds": self.seconds, "notes": self.notes,
+        }
+
+
+def pyplot():
+    """matplotlib's pyplot on the file-only Agg backend, with a Japanese font registered."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import matplotlib_fontja  # noqa: F401  (registers IPAexGothic so Japanese labels render)
+
+    return plt
+
+
+def save_figure(fig, out_dir, filename: str, result: ExperimentResult, caption: str) -> Path:
+    """Write ``fig`` as PNG atomically, close it, and list it (with its caption) on ``result``."""
+    plt = pyplot()
+    path = Path(out_dir) / filename
+    fig.tight_layout()
+    write_atomic(path, lambda tmp: fig.savefig(tmp, format="png", dpi=100))
+    plt.close(fig)
+    result.figures.append(path)
+    result.captions.append(caption)
+    return path
+
+
+def single_threaded():
+    """A context in which NumPy's BLAS uses one thread, so that timings on a shared machine compare
+    like with like (many BLAS threads on few busy cores make small matrix products slow and noisy)."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+        from contextlib import nullcontext
+
+        return nullcontext()
+    return threadpool_limits(limits=1)
+
+
+def checks(lang: str, items) -> dict[str, bool]:
+    """``{check text in lang: passed}`` from ``[({"en": ..., "ja": ...}, passed), ...]``."""
+    return {pick(lang, text): bool(passed) for text, passed in items}
+
+
+def pick(lang: str, text: dict) -> str:
+    """``text[lang]``: the English or Japanese version of a label, title or sentence."""
+    return text[lang] if lang in text else text["en"]

@@ -1,0 +1,275 @@
+"""``write_report``: run the experiments and write ``report.md``, ``report.html`` and ``results.json``.
+
+Each experiment runs into ``out_dir/<name>/``. Per topic the report gives the claim from the study
+report, the findings worded from this run's numbers, a table of the measured numbers, the checks
+(does each number bear the claim out?) and the figures with their captions. ``report.md`` links
+the figures by relative path; ``report.html`` embeds them as base64 PNG data URIs, so the one file
+opens anywhere. If an experiment raises, its section says so and the others still run. Every file
+is written atomically.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import math
+import os
+import platform
+import time
+import traceback
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from ..atomic import write_text_atomic
+from ..errors import unknown_name
+from .base import LANGS, ExperimentResult, pick
+
+TEXT = {
+    "title": {"en": "scratchdl study report: the claims, measured",
+              "ja": "scratchdl 学習レポート: 主張を実測で確かめる"},
+    "intro": {"en": "Each section takes one claim of the study report (Rabbit Challenge, deep learning part 1), "
+                    "runs it as an experiment with scratchdl and shows what was measured. Every number and "
+                    "figure below comes from this run of `scratchdl report`; none is typed by hand.",
+              "ja": "各節は学習レポート (ラビットチャレンジ 深層学習 前編) の主張を1つ取り上げ、scratchdl で実験として"
+                    "実行し、測定結果を示す。以下の数値と図はすべて今回の `scratchdl report` の実行によるもので、"
+                    "手で書き込んだものはない。"},
+    "settings": {"en": "Settings", "ja": "実行条件"},
+    "size": {"en": "size", "ja": "規模"},
+    "quick": {"en": "quick (--quick)", "ja": "簡易 (--quick)"},
+    "full": {"en": "full", "ja": "本番"},
+    "seed": {"en": "seed", "ja": "シード"},
+    "total": {"en": "total time", "ja": "合計時間"},
+    "summary": {"en": "checks passed", "ja": "検証の合格数"},
+    "contents": {"en": "Contents", "ja": "目次"},
+    "claim": {"en": "Claim", "ja": "主張"},
+    "findings": {"en": "Findings", "ja": "結果から"},
+    "measured": {"en": "Measured", "ja": "測定値"},
+    "quantity": {"en": "quantity", "ja": "項目"},
+    "value": {"en": "value", "ja": "値"},
+    "checks": {"en": "Checks", "ja": "検証"},
+    "figures": {"en": "Figures", "ja": "図"},
+    "figure": {"en": "Figure", "ja": "図"},
+    "runtime": {"en": "run time", "ja": "実行時間"},
+    "failed": {"en": "This experiment failed; the other topics ran.", "ja": "この実験は失敗した (他の項目は実行済み)。"},
+    "missing": {"en": "figure file missing", "ja": "図のファイルがない"},
+}
+
+CSS = """
+body { font-family: "Hiragino Sans", "Hiragino Kaku Gothic ProN", "Yu Gothic", "Noto Sans CJK JP",
+       "Noto Sans JP", "IPAexGothic", Meiryo, system-ui, sans-serif; line-height: 1.65; color: #222;
+       max-width: 1100px; margin: 2em auto; padding: 0 1.2em; }
+h1 { border-bottom: 3px solid #3b6ea5; padding-bottom: .3em; }
+h2 { border-bottom: 1px solid #ccc; margin-top: 2.2em; padding-bottom: .2em; }
+table { border-collapse: collapse; margin: .6em 0 1em; font-size: .92em; }
+th, td { border: 1px solid #ddd; padding: .25em .6em; text-align: left; vertical-align: top; }
+th { background: #f3f6fa; }
+td.value { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
+.claim { background: #f7f7f2; border-left: 4px solid #b8a44c; padding: .6em 1em; }
+.ok { color: #1a7f37; } .fail { color: #c62828; font-weight: bold; }
+.error { background: #fdecea; border-left: 4px solid #c62828; padding: .6em 1em; white-space: pre-wrap; }
+figure { margin: 1.2em 0; } figure img { max-width: 100%; border: 1px solid #eee; }
+figcaption { font-size: .92em; color: #444; margin-top: .3em; }
+"""
+
+
+def write_report(out_dir, quick: bool = False, lang: str = "en", names=None, seed: int = 0,
+                 on_result: Callable | None = None) -> Path:
+    """Run ``names`` (default: all) into ``out_dir/<name>/`` and write the report files there.
+
+    ``on_result(name, result, error)`` is called after each experiment (``error`` is the
+    one-line message of an experiment that raised, else None). Returns the path of ``report.md``;
+    ``results.json`` lists every result and, under ``failed``, the experiments that raised.
+    """
+    from . import EXPERIMENTS, load
+
+    if lang not in LANGS:
+        raise unknown_name("language", lang, LANGS)
+    selected = list(EXPERIMENTS) if names is None else [str(n).lower().replace("_", "-") for n in names]
+    for name in selected:
+        if name not in EXPERIMENTS:
+            raise unknown_name("experiment", name, EXPERIMENTS)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    entries = []
+    for name in selected:
+        try:
+            result = load(name).run(out_dir / name, quick=quick, lang=lang, seed=seed)
+            entries.append({"name": name, "result": result, "error": None})
+        except Exception as e:  # one broken topic must not sink the report
+            error = f"{type(e).__name__}: {e}"
+            entries.append({"name": name, "result": None, "error": error,
+                            "traceback": traceback.format_exc()})
+        if on_result is not None:
+            on_result(name, entries[-1]["result"], entries[-1]["error"])
+    meta = {"lang": lang, "quick": bool(quick), "seed": seed, "total_seconds": time.perf_counter() - started,
+            "generated": datetime.now(UTC).isoformat(timespec="seconds"),
+            "python": platform.python_version(), "numpy": np.__version__}
+    write_text_atomic(out_dir / "results.json", _results_json(entries, meta, out_dir))
+    write_text_atomic(out_dir / "report.html", _html(entries, meta, out_dir))
+    return write_text_atomic(out_dir / "report.md", _markdown(entries, meta, out_dir))
+
+
+# ---- numbers as rows -----------------------------------------------------------------------------
+def plain(value):
+    """``value`` with NumPy scalars/arrays, Paths and non-finite floats made JSON-friendly."""
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return plain(value.tolist())
+    if isinstance(value, np.generic):
+        return plain(value.item())
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    return value
+
+
+def format_value(value) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, (list, tuple)):
+        shown = ", ".join(format_value(v) for v in value[:12])
+        return f"[{shown}{', …' if len(value) > 12 else ''}]" + (f" ({len(value)})" if len(value) > 12 else "")
+    return str(value)
+
+
+def rows(numbers: dict, prefix: str = "") -> list[tuple[str, str]]:
+    """``numbers`` flattened to (dotted key, formatted value) rows; lists of dicts by index."""
+    out = []
+    for key, value in plain(numbers).items():
+        label = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.extend(rows(value, f"{label} / "))
+        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            for i, item in enumerate(value):
+                out.extend(rows(item, f"{label} [{i}] / "))
+        else:
+            out.append((label, format_value(value)))
+    return out
+
+
+def _relative(path, out_dir: Path) -> str:
+    return Path(os.path.relpath(Path(path).resolve(), out_dir.resolve())).as_posix()
+
+
+def _passed(entries) -> tuple[int, int]:
+    checks = [bool(v) for e in entries if e["result"] for v in e["result"].checks.values()]
+    return sum(checks), len(checks)
+
+
+def _results_json(entries, meta: dict, out_dir: Path) -> str:
+    experiments = []
+    for e in entries:
+        item = {"name": e["name"], "ok": e["error"] is None, "error": e["error"]}
+        if e["result"] is not None:
+            item.update(e["result"].as_dict())
+            item["figures"] = [_relative(p, out_dir) for p in e["result"].figures]
+        experiments.append(item)
+    doc = {**meta, "failed": [e["name"] for e in entries if e["error"]], "experiments": experiments}
+    return json.dumps(plain(doc), indent=2, ensure_ascii=False) + "\n"
+
+
+def _settings_line(entries, meta: dict) -> str:
+    lang = meta["lang"]
+    passed, total = _passed(entries)
+    size = pick(lang, TEXT["quick"] if meta["quick"] else TEXT["full"])
+    return (f"{pick(lang, TEXT['size'])}: {size} · {pick(lang, TEXT['seed'])}: {meta['seed']} · "
+            f"{pick(lang, TEXT['total'])}: {meta['total_seconds']:.1f} s · "
+            f"{pick(lang, TEXT['summary'])}: {passed}/{total} · Python {meta['python']}, NumPy {meta['numpy']}")
+
+
+# ---- Markdown ----------------------------------------------------------------------------------
+def _md_cell(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _markdown(entries, meta: dict, out_dir: Path) -> str:
+    lang = meta["lang"]
+    lines = [f"# {pick(lang, TEXT['title'])}", "", pick(lang, TEXT["intro"]), "",
+             f"**{pick(lang, TEXT['settings'])}**: {_settings_line(entries, meta)}", ""]
+    for number, e in enumerate(entries, start=1):
+        r: ExperimentResult | None = e["result"]
+        lines += [f"## {number}. {r.title if r else e['name']} (`{e['name']}`)", ""]
+        if r is None:
+            lines += [f"> **{pick(lang, TEXT['failed'])}**", ">", f"> `{_md_cell(e['error'])}`", ""]
+            continue
+        lines += [f"**{pick(lang, TEXT['claim'])}**: {r.claim}", ""]
+        if r.notes:
+            lines += [f"**{pick(lang, TEXT['findings'])}**:", ""] + [f"- {n}" for n in r.notes] + [""]
+        lines += [f"### {pick(lang, TEXT['measured'])}", "",
+                  f"| {pick(lang, TEXT['quantity'])} | {pick(lang, TEXT['value'])} |", "|---|---|"]
+        lines += [f"| {_md_cell(k)} | {_md_cell(v)} |" for k, v in rows(r.numbers)]
+        lines += ["", f"### {pick(lang, TEXT['checks'])}", ""]
+        lines += [f"- {'✅' if ok else '❌'} {name}" for name, ok in r.checks.items()]
+        lines += ["", f"### {pick(lang, TEXT['figures'])}", ""]
+        for i, (path, caption) in enumerate(zip(r.figures, r.captions, strict=True), start=1):
+            label = f"{pick(lang, TEXT['figure'])} {number}.{i}"
+            lines += [f"![{_md_cell(label)}]({_relative(path, out_dir)})", "", f"*{label}*: {caption}", ""]
+        lines += [f"*{pick(lang, TEXT['runtime'])}: {r.seconds:.1f} s*", ""]
+    return "\n".join(lines)
+
+
+# ---- HTML --------------------------------------------------------------------------------------
+def _data_uri(path) -> str | None:
+    path = Path(path)
+    if not path.is_file():
+        return None
+    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+
+def _html(entries, meta: dict, out_dir: Path) -> str:
+    lang, esc = meta["lang"], html.escape
+    title = pick(lang, TEXT["title"])
+    body = [f"<h1>{esc(title)}</h1>", f"<p>{esc(pick(lang, TEXT['intro']))}</p>",
+            f"<p><strong>{esc(pick(lang, TEXT['settings']))}</strong>: {esc(_settings_line(entries, meta))}</p>",
+            f"<h2>{esc(pick(lang, TEXT['contents']))}</h2>", "<ol>"]
+    for e in entries:
+        r = e["result"]
+        status = "" if r is None else f" ({sum(map(bool, r.checks.values()))}/{len(r.checks)})"
+        mark = ' <span class="fail">✗</span>' if r is None else ""
+        body.append(f'<li><a href="#{esc(e["name"])}">{esc(r.title if r else e["name"])}</a>{esc(status)}{mark}</li>')
+    body.append("</ol>")
+    for number, e in enumerate(entries, start=1):
+        r = e["result"]
+        body.append(f'<section id="{esc(e["name"])}">')
+        body.append(f"<h2>{number}. {esc(r.title if r else e['name'])} <code>{esc(e['name'])}</code></h2>")
+        if r is None:
+            body.append(f'<div class="error"><strong>{esc(pick(lang, TEXT["failed"]))}</strong>\n{esc(e["error"])}</div>')
+            body.append("</section>")
+            continue
+        body.append(f'<p class="claim"><strong>{esc(pick(lang, TEXT["claim"]))}</strong>: {esc(r.claim)}</p>')
+        if r.notes:
+            body.append(f"<p><strong>{esc(pick(lang, TEXT['findings']))}</strong>:</p><ul>")
+            body += [f"<li>{esc(n)}</li>" for n in r.notes]
+            body.append("</ul>")
+        body.append(f"<h3>{esc(pick(lang, TEXT['measured']))}</h3><table>")
+        body.append(f"<tr><th>{esc(pick(lang, TEXT['quantity']))}</th><th>{esc(pick(lang, TEXT['value']))}</th></tr>")
+        body += [f'<tr><td>{esc(k)}</td><td class="value">{esc(v)}</td></tr>' for k, v in rows(r.numbers)]
+        body.append(f"</table><h3>{esc(pick(lang, TEXT['checks']))}</h3><ul>")
+        body += [f'<li class="{"ok" if ok else "fail"}">{"✓" if ok else "✗"} {esc(name)}</li>'
+                 for name, ok in r.checks.items()]
+        body.append(f"</ul><h3>{esc(pick(lang, TEXT['figures']))}</h3>")
+        for i, (path, caption) in enumerate(zip(r.figures, r.captions, strict=True), start=1):
+            label = f"{pick(lang, TEXT['figure'])} {number}.{i}"
+            uri = _data_uri(path)
+            image = (f'<img src="{uri}" alt="{esc(label)}">' if uri
+                     else f'<p class="fail">{esc(pick(lang, TEXT["missing"]))}: {esc(str(path))}</p>')
+            body.append(f"<figure>{image}<figcaption><strong>{esc(label)}</strong>: {esc(caption)}</figcaption></figure>")
+        body.append(f"<p><em>{esc(pick(lang, TEXT['runtime']))}: {r.seconds:.1f} s</em></p></section>")
+    return "\n".join([
+        "<!DOCTYPE html>", f'<html lang="{esc(lang)}">', "<head>", '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{esc(title)}</title>", f"<style>{CSS}</style>", "</head>", "<body>", *body, "</body>", "</html>", "",
+    ])

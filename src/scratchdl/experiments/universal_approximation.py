@@ -1,0 +1,184 @@
+r"""Universal approximation: one hidden layer fits continuous functions better as it widens.
+
+The universal approximation theorem (Cybenko 1989, Hornik 1991): for any continuous function
+:math:`f` on a bounded interval and any :math:`\varepsilon > 0` there is a width :math:`m` and a
+one-hidden-layer network
+
+.. math::
+    g(x) = \sum_{j=1}^{m} v_j \tanh(w_j x + b_j) + c
+
+with :math:`\max_x |f(x) - g(x)| < \varepsilon`. The theorem says such weights exist, not how many
+units are needed or that training finds them; here we measure both on three functions on
+:math:`[-1, 1]`: :math:`\sin 2\pi x`, :math:`|x|` (a kink) and a smoothed step
+:math:`1/(1 + e^{-25x})`.
+
+Each net ``MLP([1, m, 1], "tanh")`` starts with hidden weights N(0, 3²) and biases that put each
+unit's centre uniformly in [-1, 1]; all weights are trained full-batch with Adam (cosine-decayed
+learning rate) on 256 points, then the output layer, being linear in the hidden features, is set to
+its least-squares optimum. The best of a few restarts (by training error) is kept. Error is measured
+on a 1001-point grid: root-mean-square and maximum.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ..models import MLP
+from ..nn import MSELoss
+from ..optim import Adam, CosineAnnealingLR
+from .base import ExperimentResult, checks, pick, pyplot, save_figure, single_threaded
+
+NAME = "universal-approximation"
+TITLE = {"en": "Universal approximation: error against width of one hidden layer",
+         "ja": "万能近似定理: 隠れ層1層の幅と近似誤差"}
+CLAIM = {
+    "en": "A network with one hidden layer can approximate any continuous function on a bounded interval "
+          "as closely as wanted, given enough hidden units: the fitting error falls as the layer widens, "
+          "for a smooth wave, a kink and a steep step alike.",
+    "ja": "隠れ層が1層のネットワークでも、ユニットを十分に増やせば有界な区間上の任意の連続関数をいくらでも"
+          "精度よく近似できる。なめらかな波、折れ目、急なステップのいずれでも、幅を広げるほど近似誤差は下がる。",
+}
+
+TARGETS = {
+    "sin": ("sin 2πx", lambda x: np.sin(2 * np.pi * x)),
+    "abs": ("|x|", np.abs),
+    "step": ("1/(1+e^(−25x))", lambda x: 1 / (1 + np.exp(-25 * x))),
+}
+INIT_STD = 3.0
+LR = 0.02
+
+
+def one_hidden_layer(width: int, rng) -> MLP:
+    """``1 -> width -> 1`` tanh net; unit j's centre -b_j/w_j drawn uniformly in [-1, 1]."""
+    model = MLP([1, width, 1], "tanh", f"normal:{INIT_STD}", rng=rng)
+    hidden = model.layers[0]
+    hidden.bias.data[...] = -hidden.weight.data[0] * rng.uniform(-1, 1, width).astype(np.float32)
+    return model
+
+
+def fit_function(width: int, x, y, steps: int, rng) -> tuple[MLP, float]:
+    """Train all weights with Adam, then solve the output layer by least squares; returns the model
+    and its training RMSE."""
+    model = one_hidden_layer(width, rng)
+    loss_fn = MSELoss()
+    optimizer = Adam(model.parameters(), lr=LR)
+    schedule = CosineAnnealingLR(optimizer, T_max=steps)
+    for _ in range(steps):
+        loss_fn(model(x), y)
+        optimizer.zero_grad()
+        model.backward(loss_fn.backward())
+        optimizer.step()
+        schedule.step()
+    hidden = model.layers[1](model.layers[0](x))
+    design = np.hstack([hidden, np.ones_like(x)]).astype(np.float64)
+    solution, *_ = np.linalg.lstsq(design, y.astype(np.float64), rcond=None)
+    output = model.layers[2]
+    output.weight.data[...] = solution[:-1]
+    output.bias.data[...] = solution[-1]
+    return model, float(np.sqrt(np.mean((model(x) - y) ** 2)))
+
+
+def spearman(a, b) -> float:
+    """Rank correlation of two sequences (no ties expected)."""
+    ra, rb = np.argsort(np.argsort(a)), np.argsort(np.argsort(b))
+    return float(np.corrcoef(ra, rb)[0, 1])
+
+
+def run(out_dir, quick: bool = False, lang: str = "en", seed: int = 0) -> ExperimentResult:
+    started = time.perf_counter()
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    result = ExperimentResult(NAME, pick(lang, TITLE), pick(lang, CLAIM))
+    if quick:
+        widths, steps, restarts = [1, 2, 4, 8, 16, 32, 64], 500, 2
+    else:
+        widths, steps, restarts = [1, 2, 4, 8, 16, 32, 64, 128, 256], 3000, 5
+    x = np.linspace(-1, 1, 256, dtype=np.float32)[:, None]
+    grid = np.linspace(-1, 1, 1001, dtype=np.float32)[:, None]
+
+    rmse, max_err, fits = {}, {}, {}
+    for k, (key, (_, f)) in enumerate(TARGETS.items()):
+        y = f(x).astype(np.float32)
+        rmse[key], max_err[key], fits[key] = [], [], {}
+        for width in widths:
+            with single_threaded():
+                candidates = [fit_function(width, x, y, steps, np.random.default_rng([seed, k, width, r]))
+                              for r in range(restarts)]
+            model, _ = min(candidates, key=lambda c: c[1])
+            model.eval()
+            error = model(grid)[:, 0] - f(grid)[:, 0]
+            rmse[key].append(float(np.sqrt(np.mean(error**2))))
+            max_err[key].append(float(np.abs(error).max()))
+            fits[key][width] = model(grid)[:, 0]
+
+    result.numbers = {
+        "widths": widths,
+        "rmse": rmse,
+        "max_abs_error": max_err,
+        "rmse_ratio_widest_over_width_1": {k: v[-1] / v[0] for k, v in rmse.items()},
+        "spearman_width_vs_rmse": {k: spearman(widths, v) for k, v in rmse.items()},
+        "adam_steps": steps,
+        "restarts": restarts,
+    }
+    result.checks = checks(lang, [
+        ({"en": "widest net's RMSE < 1/10 of width 1's, every function",
+          "ja": "全関数で最も広いネットの誤差 < 幅1の誤差の 1/10"}, all(v[-1] < v[0] / 10 for v in rmse.values())),
+        ({"en": "error falls with width (rank correlation < −0.7), every function",
+          "ja": "全関数で幅とともに誤差が下がる (順位相関 < −0.7)"},
+         all(spearman(widths, v) < -0.7 for v in rmse.values())),
+    ])
+    drops = ", ".join(f"{TARGETS[k][0]} {v[0]:.2g} → {v[-1]:.2g}" for k, v in rmse.items())
+    result.notes.append(pick(lang, {
+        "en": f"RMSE from 1 to {widths[-1]} hidden units: {drops}.",
+        "ja": f"隠れユニット 1 から {widths[-1]} での RMSE: {drops}。",
+    }))
+    _plot_fits(out_dir, result, lang, grid[:, 0], fits, widths)
+    _plot_errors(out_dir, result, lang, widths, rmse, max_err)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _plot_fits(out_dir, result, lang, grid, fits, widths) -> None:
+    plt = pyplot()
+    shown = [w for w in (1, 2, 4, 16, widths[-1]) if w in widths]
+    fig, axes = plt.subplots(1, len(TARGETS), figsize=(14, 4.2))
+    colors = plt.cm.viridis(np.linspace(0, 0.9, len(shown)))
+    for ax, (key, (formula, f)) in zip(axes, TARGETS.items(), strict=True):
+        ax.plot(grid, f(grid), color="k", lw=3, alpha=0.3, label=pick(lang, {"en": "target", "ja": "目標"}))
+        for color, width in zip(colors, shown, strict=True):
+            ax.plot(grid, fits[key][width], color=color, lw=1.2,
+                    label=pick(lang, {"en": f"{width} units", "ja": f"{width} ユニット"}))
+        ax.set(title=f"f(x) = {formula}", xlabel="x")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    caption = pick(lang, {
+        "en": "Fits of one-hidden-layer tanh networks of growing width (colours) to three continuous "
+              "functions (grey, thick). Narrow nets miss the shape; wide ones sit on the target.",
+        "ja": "幅を変えた隠れ層1層の tanh ネットワーク (色) による3つの連続関数 (灰色の太線) の近似。"
+              "幅が狭いと形を捉えられず、広いと目標にほぼ重なる。",
+    })
+    save_figure(fig, out_dir, "universal_approximation_fits.png", result, caption)
+
+
+def _plot_errors(out_dir, result, lang, widths, rmse, max_err) -> None:
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for k, (key, (formula, _)) in enumerate(TARGETS.items()):
+        ax.loglog(widths, rmse[key], "-o", color=f"C{k}", label=f"{formula} (RMSE)")
+        ax.loglog(widths, max_err[key], ":", color=f"C{k}", alpha=0.7,
+                  label=f"{formula} ({pick(lang, {'en': 'max error', 'ja': '最大誤差'})})")
+    ax.set(title=pick(lang, {"en": "Approximation error against width", "ja": "隠れ層の幅と近似誤差"}),
+           xlabel=pick(lang, {"en": "hidden units", "ja": "隠れユニット数"}),
+           ylabel=pick(lang, {"en": "error on [-1, 1]", "ja": "[-1, 1] 上の誤差"}))
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=7)
+    caption = pick(lang, {
+        "en": "Root-mean-square (solid) and maximum (dotted) error on a 1001-point grid against the "
+              "number of hidden units, log-log.",
+        "ja": "1001点の格子上での二乗平均平方根誤差 (実線) と最大誤差 (点線) を隠れユニット数に対して"
+              "両対数でプロット。",
+    })
+    save_figure(fig, out_dir, "universal_approximation_error.png", result, caption)

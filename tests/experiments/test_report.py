@@ -1,0 +1,115 @@
+"""``write_report``: report.md, a self-contained report.html and results.json, in Japanese or English."""
+
+import base64
+import io
+import json
+import re
+
+import pytest
+from experiment_helpers import assert_png_has_content
+from PIL import Image
+
+from scratchdl import experiments
+from scratchdl.errors import ConfigError
+from scratchdl.experiments import learning_rate, report
+
+
+@pytest.fixture(scope="module")
+def ja_report(tmp_path_factory):
+    out = tmp_path_factory.mktemp("report-ja")
+    seen = []
+    path = experiments.write_report(out, quick=True, lang="ja", names=["activations", "backprop"],
+                                    on_result=lambda name, result, error: seen.append((name, error)))
+    return out, path, seen
+
+
+def embedded_pngs(html: str) -> list[bytes]:
+    found = re.findall(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
+    return [base64.b64decode(m) for m in found]
+
+
+def test_report_files_and_results_json(ja_report):
+    out, path, seen = ja_report
+    assert path == out / "report.md"
+    assert seen == [("activations", None), ("backprop", None)]
+    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert results["lang"] == "ja" and results["quick"] is True and results["failed"] == []
+    assert [e["name"] for e in results["experiments"]] == ["activations", "backprop"]
+    activations = results["experiments"][0]
+    assert activations["numbers"]["max sigmoid'(z)"] == 0.25
+    for figure in activations["figures"]:
+        assert not figure.startswith("/")
+        assert_png_has_content(out / figure)
+
+
+def test_html_embeds_every_figure_as_a_decodable_png(ja_report):
+    out, _, _ = ja_report
+    html = (out / "report.html").read_text(encoding="utf-8")
+    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    figures = [f for e in results["experiments"] for f in e["figures"]]
+    images = embedded_pngs(html)
+    assert len(images) == len(figures) >= 2
+    for data, figure in zip(images, figures, strict=True):
+        assert data == (out / figure).read_bytes()
+        with Image.open(io.BytesIO(data)) as image:
+            image.verify()
+    assert "src=\"activations/" not in html  # self-contained: no links to files
+
+
+def test_html_is_japanese_utf8_with_the_claims(ja_report):
+    out, _, _ = ja_report
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert '<meta charset="utf-8">' in html and '<html lang="ja">' in html
+    assert "学習レポート" in html and "主張" in html and "検証" in html
+    assert "シグモイド関数は任意の実数を" in html  # the activations claim, in Japanese
+    assert "<style>" in html and "font-family" in html
+
+
+def test_markdown_has_claim_table_checks_and_relative_figure_links(ja_report):
+    out, path, _ = ja_report
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("# scratchdl 学習レポート")
+    assert "## 1. 活性化関数とその微分 (`activations`)" in text
+    assert "| sigmoid(0) | 0.5 |" in text
+    assert "✅" in text
+    links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
+    assert links and all((out / link).is_file() for link in links)
+
+
+def test_a_failing_experiment_is_reported_and_the_rest_still_run(tmp_path, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(learning_rate, "run", broken)
+    experiments.write_report(tmp_path, quick=True, lang="en", names=["learning-rate", "activations"])
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert results["failed"] == ["learning-rate"]
+    assert results["experiments"][0]["error"] == "RuntimeError: boom"
+    assert results["experiments"][1]["ok"] is True
+    text = (tmp_path / "report.md").read_text()
+    assert "This experiment failed" in text and "RuntimeError: boom" in text
+    assert "Activation functions" in text
+    html = (tmp_path / "report.html").read_text()
+    assert '<html lang="en">' in html and len(embedded_pngs(html)) == 1
+
+
+def test_unknown_names_and_languages_are_config_errors(tmp_path):
+    with pytest.raises(ConfigError, match="unknown experiment"):
+        experiments.write_report(tmp_path, names=["nope"])
+    with pytest.raises(ConfigError, match="unknown experiment"):
+        experiments.run("nope", tmp_path)
+    with pytest.raises(ConfigError, match="unknown language"):
+        experiments.run("activations", tmp_path, lang="fr")
+    assert not list(tmp_path.iterdir())
+
+
+def test_registry_lists_the_eleven_topics():
+    assert experiments.names() == [
+        "activations", "learning-rate", "sgd", "optimizers", "vanishing-gradient", "weight-init",
+        "batch-norm", "universal-approximation", "generative-vs-discriminative", "backprop", "cnn"]
+
+
+def test_rows_flatten_nested_numbers():
+    numbers = {"a": 1.23456789, "b": {"c": [1, 2], "d": None}, "t": [{"w": 8}, {"w": 16}], "ok": True}
+    assert report.rows(numbers) == [("a", "1.235"), ("b / c", "[1, 2]"), ("b / d", "–"),
+                                    ("t [0] / w", "8"), ("t [1] / w", "16"), ("ok", "true")]

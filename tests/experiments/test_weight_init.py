@@ -1,0 +1,56 @@
+"""Topic 6: activation spread per layer for N(0, 1), N(0, 0.01), Xavier and He."""
+
+import numpy as np
+import pytest
+from experiment_helpers import assert_figures_ok, run_quick
+
+from scratchdl.experiments import weight_init as wi
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    return run_quick("weight_init", tmp_path_factory.mktemp("weight_init"), lang="ja")
+
+
+def test_xavier_and_he_keep_the_std_in_the_band(run):
+    std = run[0].numbers["activation_std_per_layer"]
+    low, high = run[0].numbers["band"]
+    for act, init in (("sigmoid", "Xavier"), ("tanh", "Xavier"), ("relu", "He")):
+        assert all(low <= s <= high for s in std[act][init]), (act, std[act][init])
+    saturated = run[0].numbers["saturated_fraction_per_layer"]
+    assert max(saturated["sigmoid"]["Xavier"]) < 0.1 and max(saturated["tanh"]["Xavier"]) < 0.1
+
+
+def test_normal_1_saturates_and_normal_001_collapses(run):
+    numbers = run[0].numbers
+    std, saturated = numbers["activation_std_per_layer"], numbers["saturated_fraction_per_layer"]
+    low = numbers["band"][0]
+    assert saturated["sigmoid"]["N(0, 1)"][-1] > 0.5
+    assert saturated["tanh"]["N(0, 1)"][-1] > 0.5
+    assert std["relu"]["N(0, 1)"][-1] > 100  # explodes
+    for act in ("sigmoid", "tanh", "relu"):
+        assert std[act]["N(0, 0.01)"][-1] < low
+    for act in ("tanh", "relu"):  # shrinks layer by layer, by about sqrt(n) * 0.01 = 0.1 (x 1/sqrt2 for ReLU)
+        ratios = np.array(std[act]["N(0, 0.01)"][1:]) / np.array(std[act]["N(0, 0.01)"][:-1])
+        assert np.all((ratios > 0.03) & (ratios < 0.2)), ratios
+
+
+def test_saturation_is_derivative_below_8_percent_of_its_max():
+    y = np.array([0.01, 0.5, 0.99, 0.97])
+    assert wi.saturated("sigmoid", y) == pytest.approx(0.5)
+    assert wi.saturated("tanh", np.array([-0.99, 0.0, 0.5, 0.97])) == pytest.approx(0.5)
+
+
+def test_training_curves_follow_the_init(run):
+    acc = run[0].numbers["final_test_accuracy"]
+    assert acc["relu"]["He"] > 0.8 and acc["tanh"]["Xavier"] > 0.8
+    for act in ("tanh", "relu"):
+        assert acc[act]["N(0, 0.01)"] < 0.2  # collapsed signal: stuck at chance
+    assert "relu + N(0, 1)" in run[0].numbers["diverged"] or acc["relu"]["N(0, 1)"] < 0.5
+
+
+def test_checks_pass_and_figures_render(run):
+    result, missing = run
+    assert all(result.checks.values()), result.checks
+    assert not missing, missing
+    assert_figures_ok(result)
