@@ -53,7 +53,7 @@ def blas_info() -> list[dict]:
 
         return [{"numpy_config": str(np.show_config(mode="dicts").get("Build Dependencies", {}))}]
     keys = ("internal_api", "version", "architecture", "num_threads", "threading_layer", "prefix")
-    return [{k: info.get(k) for k in keys} for info in threadpool_info()]
+    return [{k: info.get(k) for k in keys} for info in threadpool_info() if info["user_api"] == "blas"]
 
 
 def environment() -> dict:

@@ -17,7 +17,7 @@ def test_every_model_trains_and_reports_accuracy_parameters_and_time(run):
     assert set(numbers["test_accuracy"]) == set(cnn.MODELS.values())
     for key, label in cnn.MODELS.items():
         assert numbers["parameters"][label] == build(key, (1, 8, 8), 10).summary((1, 8, 8)).total_params
-        assert 0.3 < numbers["test_accuracy"][label] <= 1, label
+        assert 0.25 < numbers["test_accuracy"][label] <= 1, label  # chance is 0.1
         assert numbers["train_seconds"][label] > 0
         assert numbers["misclassified_of_360"][label] == round((1 - numbers["test_accuracy"][label]) * 360)
     assert numbers["test_accuracy"]["MLP"] > 0.8

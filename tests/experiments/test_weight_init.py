@@ -25,8 +25,10 @@ def test_normal_1_saturates_and_normal_001_collapses(run):
     numbers = run[0].numbers
     std, saturated = numbers["activation_std_per_layer"], numbers["saturated_fraction_per_layer"]
     low = numbers["band"][0]
-    assert saturated["sigmoid"]["N(0, 1)"][-1] > 0.5
-    assert saturated["tanh"]["N(0, 1)"][-1] > 0.5
+    # a standard-normal input through N(0, 1) weights: pre-activations of std ~ sqrt(100 * E[z^2]),
+    # so about half the sigmoid outputs and most tanh outputs sit where the derivative is < 8% of its max
+    assert min(saturated["sigmoid"]["N(0, 1)"]) > 0.4
+    assert min(saturated["tanh"]["N(0, 1)"]) > 0.7
     assert std["relu"]["N(0, 1)"][-1] > 100  # explodes
     for act in ("sigmoid", "tanh", "relu"):
         assert std[act]["N(0, 0.01)"][-1] < low

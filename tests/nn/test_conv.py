@@ -131,17 +131,20 @@ def test_matches_pytorch_float32(case, block_bytes):
         assert_parity(layer, x, case["seed"])
 
 
-@pytest.mark.parametrize("c_in, c_out, kernel, padding, size", [
-    (1, 30, 5, 0, 28),     # W3's convolution: more output than input channels (col2im backward)
-    (16, 16, 3, 1, 14),    # W4's: as many (correlation backward)
-    (16, 32, 3, 1, 7),
+@pytest.mark.parametrize("c_in, c_out, kernel, padding, size, flat", [
+    (1, 30, 5, 0, 28, False),   # W3's convolution: 36% of the flat layout's columns wasted, im2col
+    (1, 16, 3, 1, 28, True),    # W4's first: flat layout, more output channels (col2im backward)
+    (16, 16, 3, 1, 14, True),   # flat layout, as many channels (correlation backward)
+    (16, 32, 3, 1, 7, False),   # small images waste 31% in the flat layout: im2col
 ])
 @BLOCKS
-def test_matches_pytorch_on_benchmark_shapes(c_in, c_out, kernel, padding, size, block_bytes, monkeypatch):
+def test_matches_pytorch_on_benchmark_shapes(c_in, c_out, kernel, padding, size, flat, block_bytes,
+                                             monkeypatch):
     monkeypatch.setattr(conv_module, "PATCH_BLOCK_BYTES", block_bytes)
     layer = nn.Conv2d(c_in, c_out, kernel, padding=padding, rng=gen(0, 1))
     layer.bias.data[...] = gen(0, 2).standard_normal(c_out)
     x = gen(0, 3).standard_normal((4, c_in, size, size)).astype(np.float32)
+    assert layer._flat_pays(x.shape) == flat
     assert_parity(layer, x, 0)
 
 

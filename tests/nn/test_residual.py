@@ -1,10 +1,12 @@
 """Residual: gradcheck (the input feeds two branches), PyTorch parity with a BasicBlock-shaped
 module loaded from the same state_dict, identity and projection shortcuts."""
 
+import copy
+
 import numpy as np
 import pytest
 import torch
-from hypothesis import example, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from scratchdl import gradcheck, nn
@@ -59,6 +61,11 @@ def test_gradcheck(case, training):
     randomize(block, seed)
     block.train(training)
     x = gen(seed, 3).standard_normal((2, c_in, size, size))
+    # keep both ReLUs' inputs away from their kink, so that h = 1e-6 never straddles it
+    probe = copy.deepcopy(block)
+    a = probe.bn1(probe.conv1(x))
+    z = probe.bn2(probe.conv2(probe.relu1(a))) + probe.shortcut(x)
+    assume(min(np.abs(a).min(), np.abs(z).min()) > 1e-4)
     result = gradcheck(block, x)
     assert result.max_error < 1e-6, str(result)
 
@@ -74,10 +81,12 @@ def test_shortcut_kind_and_names_match_pytorch():
             assert block.state_dict()[name].shape == tuple(value.shape), name
 
 
-def close(actual, expected):
+def close(actual, expected, scale=1.0):
+    """Within 1e-5 relative; ``scale`` sets the absolute floor (1e-5 of the larger of it and |expected|)."""
     expected = expected.detach().numpy() if isinstance(expected, torch.Tensor) else expected
     assert actual.dtype == np.float32 and actual.shape == expected.shape
-    np.testing.assert_allclose(actual, expected, rtol=1e-5, atol=1e-5 * max(1.0, np.abs(expected).max()))
+    np.testing.assert_allclose(actual, expected, rtol=1e-5,
+                               atol=1e-5 * max(1.0, scale, np.abs(expected).max()))
 
 
 @settings(max_examples=30, deadline=None)
@@ -107,8 +116,12 @@ def test_matches_pytorch_train_then_eval(case):
         close(y, ty)
         close(dx, tx.grad)
         grads = {name: p.grad for name, p in twin.named_parameters()}
+        # A conv weight followed by train-mode batch norm gets a small gradient by cancellation of
+        # terms as large as the largest gradient; float32 rounds relative to those terms (PyTorch's
+        # own error against float64 is of that size too), so the floor follows the largest gradient.
+        largest = max(float(g.abs().max()) for g in grads.values())
         for name, param in block.named_parameters():
-            close(param.grad, grads[name])
+            close(param.grad, grads[name], scale=largest)
         for name, value in twin.state_dict().items():
             close(np.asarray(block.state_dict()[name]).astype(np.float32), value.float())
 

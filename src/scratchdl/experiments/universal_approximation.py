@@ -14,9 +14,10 @@ units are needed or that training finds them; here we measure both on three func
 
 Each net ``MLP([1, m, 1], "tanh")`` starts with hidden weights N(0, 3²) and biases that put each
 unit's centre uniformly in [-1, 1]; all weights are trained full-batch with Adam (cosine-decayed
-learning rate) on 256 points, then the output layer, being linear in the hidden features, is set to
-its least-squares optimum. The best of a few restarts (by training error) is kept. Error is measured
-on a 1001-point grid: root-mean-square and maximum.
+learning rate) on evenly spaced points (at least 4 per unit of the widest net, so that least squares
+cannot merely interpolate them), then the output layer, being linear in the hidden features, is set
+to its least-squares optimum. The best of a few restarts (by training error) is kept. Error is
+measured on a separate 1001-point grid: root-mean-square and maximum.
 """
 
 from __future__ import annotations
@@ -95,8 +96,9 @@ def run(out_dir, quick: bool = False, lang: str = "en", seed: int = 0) -> Experi
     if quick:
         widths, steps, restarts = [1, 2, 4, 8, 16, 32, 64], 500, 2
     else:
-        widths, steps, restarts = [1, 2, 4, 8, 16, 32, 64, 128, 256], 3000, 5
-    x = np.linspace(-1, 1, 256, dtype=np.float32)[:, None]
+        widths, steps, restarts = [1, 2, 4, 8, 16, 32, 64, 128, 256], 2000, 3
+    # 4x more points than the widest layer has units, so least squares cannot just interpolate them
+    x = np.linspace(-1, 1, max(256, 4 * widths[-1]), dtype=np.float32)[:, None]
     grid = np.linspace(-1, 1, 1001, dtype=np.float32)[:, None]
 
     rmse, max_err, fits = {}, {}, {}
@@ -150,7 +152,7 @@ def _plot_fits(out_dir, result, lang, grid, fits, widths) -> None:
         ax.plot(grid, f(grid), color="k", lw=3, alpha=0.3, label=pick(lang, {"en": "target", "ja": "目標"}))
         for color, width in zip(colors, shown, strict=True):
             ax.plot(grid, fits[key][width], color=color, lw=1.2,
-                    label=pick(lang, {"en": f"{width} units", "ja": f"{width} ユニット"}))
+                    label=pick(lang, {"en": f"{width} unit" + ("s" if width > 1 else ""), "ja": f"{width} ユニット"}))
         ax.set(title=f"f(x) = {formula}", xlabel="x")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)

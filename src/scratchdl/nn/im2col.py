@@ -28,6 +28,7 @@ drops; neighbouring images share their zero padding to keep them few.
 from __future__ import annotations
 
 from ..backend import get_array_module
+from .blocks import run_blocks, sample_blocks
 
 
 def conv_output_size(size: int, kernel: int, stride: int = 1, padding: int = 0) -> int:
@@ -110,7 +111,12 @@ def to_flat(a, rows: int, width: int, lead: int = 0, tail: int = 0):
     xp = get_array_module(a)
     n, c, h, w = a.shape
     flat = xp.zeros((c, lead + n * rows * width + tail), dtype=a.dtype)
-    flat[:, lead:lead + n * rows * width].reshape(c, n, rows, width)[:, :, :h, :w] = a.transpose(1, 0, 2, 3)
+    grid = flat[:, lead:lead + n * rows * width].reshape(c, n, rows, width)
+
+    def fill(n0, n1):
+        grid[:, n0:n1, :h, :w] = a[n0:n1].transpose(1, 0, 2, 3)
+
+    run_blocks(fill, sample_blocks(n, 2 * a.nbytes // max(n, 1), 1 << 20), xp)
     return flat
 
 

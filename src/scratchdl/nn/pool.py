@@ -2,7 +2,11 @@
 
 Each window offset (i, j) of a kh x kw kernel picks the strided view
 ``x_pad[:, :, i::s_h, j::s_w]`` (cut to oh x ow) of the padded input, so pooling is kh*kw
-elementwise operations over the whole batch, with no loop over samples, channels or pixels.
+elementwise operations (``np.maximum`` or ``+``) over whole arrays, with no loop over samples,
+channels or pixels. That is also the fast path: for kernel == stride it reads the same numbers as
+the reshape ``x.reshape(N, C, oh, k, ow, k)``, whose ``max(axis=(3, 5))`` measured 30x slower
+here. When the windows tile the input, backward writes each pixel once instead of adding.
+The work runs on blocks of samples shared out among the cores (``blocks``).
 """
 
 from __future__ import annotations
@@ -11,16 +15,14 @@ import math
 
 from ..backend import get_array_module
 from ..errors import ConfigError, ShapeError
+from .blocks import run_blocks, sample_blocks
+from .conv import int_pair
 from .im2col import conv_output_size, pad_images
 from .module import Module
 from .validate import check_input
 
-
-def _pair(value, layer: str, option: str, minimum: int) -> tuple[int, int]:
-    pair = (value, value) if isinstance(value, int) else tuple(value)
-    if len(pair) != 2 or not all(isinstance(v, int) and v >= minimum for v in pair):
-        raise ConfigError(f"{layer}: {option} must be an int >= {minimum} or a pair of them, got {value!r}")
-    return pair
+# Pooling works on blocks of samples of about this many input bytes (cache-sized, spread over cores).
+POOL_BLOCK_BYTES = 512 << 10
 
 
 class _Pool2d(Module):
@@ -29,9 +31,9 @@ class _Pool2d(Module):
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()
         label = f"{type(self).__name__}(kernel_size={kernel_size!r})"
-        self.kernel_size = _pair(kernel_size, label, "kernel_size", 1)
-        self.stride = self.kernel_size if stride is None else _pair(stride, label, "stride", 1)
-        self.padding = _pair(padding, label, "padding", 0)
+        self.kernel_size = int_pair(kernel_size, label, "kernel_size", 1)
+        self.stride = self.kernel_size if stride is None else int_pair(stride, label, "stride", 1)
+        self.padding = int_pair(padding, label, "padding", 0)
         if any(2 * p > k for p, k in zip(self.padding, self.kernel_size, strict=True)):
             raise ConfigError(
                 f"{label}: padding must be at most half the kernel size, got padding={padding!r}"
@@ -78,18 +80,20 @@ class _Pool2d(Module):
         return (self.padding == (0, 0) and (sh, sw) == (kh, kw)
                 and x_shape[2] == out_shape[2] * kh and x_shape[3] == out_shape[3] * kw)
 
-    def _scatter(self, x_shape, out_shape, dtype, xp, pieces):
-        """dx from the gradient ``piece`` of each window offset: added (or, when the windows tile
-        the input, written) onto the pixels that offset read."""
+    def _gradient_buffer(self, x_shape, out_shape, dtype, xp):
+        """Zeros (or, when the windows tile the input and every pixel gets written, an empty array)
+        of the padded input's shape, and whether the windows tile it."""
         tiles = self._tiles(x_shape, out_shape)
         (ph, pw), (n, c, h, w) = self.padding, x_shape
-        dpad = (xp.empty if tiles else xp.zeros)((n, c, h + 2 * ph, w + 2 * pw), dtype=dtype)
-        for view, piece in zip(self._windows(dpad, out_shape), pieces, strict=True):
-            if tiles:
-                view[...] = piece
-            else:
-                view += piece
-        return dpad[:, :, ph:ph + h, pw:pw + w] if (ph or pw) else dpad
+        return (xp.empty if tiles else xp.zeros)((n, c, h + 2 * ph, w + 2 * pw), dtype=dtype), tiles
+
+    def _crop(self, padded):
+        (ph, pw), (h, w) = self.padding, padded.shape[2:]
+        return padded[:, :, ph:h - ph, pw:w - pw] if (ph or pw) else padded
+
+    def _run(self, work, n: int, bytes_per_sample: int, xp) -> None:
+        """``work(n0, n1)`` over blocks of samples, spread over the cores (see ``blocks``)."""
+        run_blocks(work, sample_blocks(n, bytes_per_sample, POOL_BLOCK_BYTES), xp)
 
 
 class MaxPool2d(_Pool2d):
@@ -106,30 +110,42 @@ class MaxPool2d(_Pool2d):
     def forward(self, x):
         padded, out_shape = self._prepare(x)
         xp = get_array_module(x)
-        windows = self._windows(padded, out_shape)
-        y = next(windows).copy()
-        for view in windows:
-            xp.maximum(y, view, out=y)
+        y = xp.empty(out_shape, dtype=x.dtype)
+
+        def block(n0, n1):
+            windows, out = self._windows(padded[n0:n1], out_shape), y[n0:n1]
+            out[...] = next(windows)
+            for view in windows:
+                xp.maximum(out, view, out=out)
+
+        self._run(block, x.shape[0], padded.nbytes // max(len(padded), 1), xp)
         self._cache = (padded, y, x.shape)
         return y
 
     def backward(self, dout):
         padded, y, x_shape = self.saved()
         xp = get_array_module(dout)
-        taken = None
+        dpad, tiles = self._gradient_buffer(x_shape, y.shape, dout.dtype, xp)
 
-        def pieces():
-            nonlocal taken
-            for view in self._windows(padded, y.shape):
-                hit = view == y                          # this offset holds the maximum ...
-                if taken is None:
-                    taken = hit.copy()
+        def block(n0, n1):
+            y_block, d_block, taken = y[n0:n1], dout[n0:n1], None
+            views = list(self._windows(padded[n0:n1], y.shape))
+            for offset, (view, target) in enumerate(zip(views, self._windows(dpad[n0:n1], y.shape),
+                                                        strict=True)):
+                hit = view == y_block                          # this offset holds the maximum ...
+                if taken is not None:
+                    xp.greater(hit, taken, out=hit)            # ... and no earlier offset did
+                if tiles:
+                    xp.multiply(d_block, hit, out=target)
                 else:
-                    xp.greater(hit, taken, out=hit)      # ... and no earlier offset did
+                    target += d_block * hit
+                if taken is None:
+                    taken = hit
+                elif offset + 1 < len(views):
                     taken |= hit
-                yield dout * hit
 
-        return self._scatter(x_shape, y.shape, dout.dtype, xp, pieces())
+        self._run(block, x_shape[0], 2 * padded.nbytes // max(len(padded), 1), xp)
+        return self._crop(dpad)
 
 
 class AvgPool2d(_Pool2d):
@@ -142,19 +158,36 @@ class AvgPool2d(_Pool2d):
 
     def forward(self, x):
         padded, out_shape = self._prepare(x)
-        windows = self._windows(padded, out_shape)
-        y = next(windows).copy()
-        for view in windows:
-            y += view
-        y *= x.dtype.type(1.0 / (self.kernel_size[0] * self.kernel_size[1]))
+        xp = get_array_module(x)
+        y = xp.empty(out_shape, dtype=x.dtype)
+        scale = x.dtype.type(1.0 / (self.kernel_size[0] * self.kernel_size[1]))
+
+        def block(n0, n1):
+            windows, out = self._windows(padded[n0:n1], out_shape), y[n0:n1]
+            out[...] = next(windows)
+            for view in windows:
+                out += view
+            out *= scale
+
+        self._run(block, x.shape[0], padded.nbytes // max(len(padded), 1), xp)
         self._cache = (x.shape, out_shape)
         return y
 
     def backward(self, dout):
         x_shape, out_shape = self.saved()
+        xp = get_array_module(dout)
+        dpad, tiles = self._gradient_buffer(x_shape, out_shape, dout.dtype, xp)
         share = dout * dout.dtype.type(1.0 / (self.kernel_size[0] * self.kernel_size[1]))
-        count = self.kernel_size[0] * self.kernel_size[1]
-        return self._scatter(x_shape, out_shape, dout.dtype, get_array_module(dout), [share] * count)
+
+        def block(n0, n1):
+            for target in self._windows(dpad[n0:n1], out_shape):
+                if tiles:
+                    target[...] = share[n0:n1]
+                else:
+                    target += share[n0:n1]
+
+        self._run(block, x_shape[0], dpad.nbytes // max(len(dpad), 1), xp)
+        return self._crop(dpad)
 
 
 class GlobalAvgPool2d(Module):

@@ -1,0 +1,68 @@
+"""Work over blocks of samples, spread over the CPU cores.
+
+NumPy's copies and elementwise operations use one core; only its BLAS matrix products use more.
+The convolution and pooling layers therefore cut the batch into blocks of samples (small enough
+to stay in cache) and hand the blocks to a pool of threads (NumPy releases the GIL inside its
+loops and BLAS calls), with BLAS held to one thread meanwhile so that the threads do not fight
+over the cores. Results come back in block order, so sums over blocks are the same, bit for bit,
+whatever the number of threads. Arrays of other libraries (CuPy) run the blocks in turn.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+# Threads for block work: the cores this process may run on. Set to 1 to run blocks in turn.
+NUM_THREADS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+_lock = threading.Lock()
+_executor: ThreadPoolExecutor | None = None
+_executor_size = 0
+_blas = None          # threadpoolctl controller, or False when threadpoolctl is missing
+
+
+def sample_blocks(n: int, bytes_per_sample: int, budget: int) -> list[tuple[int, int]]:
+    """``[(n0, n1), ...]`` covering ``range(n)``, each block at most ``budget`` bytes (one sample at
+    least), and at least ``NUM_THREADS`` blocks when there are that many samples."""
+    size = max(1, min(n, budget // max(bytes_per_sample, 1)))
+    size = min(size, max(1, -(-n // max(NUM_THREADS, 1))))
+    return [(n0, min(n0 + size, n)) for n0 in range(0, n, size)]
+
+
+def run_blocks(work, blocks, xp=np) -> list:
+    """``[work(n0, n1) for (n0, n1) in blocks]``, on up to ``NUM_THREADS`` threads for NumPy arrays."""
+    threads = min(NUM_THREADS, len(blocks)) if xp is np else 1
+    if threads <= 1 or threading.current_thread().name.startswith("scratchdl-block"):
+        return [work(n0, n1) for n0, n1 in blocks]
+    with _single_threaded_blas():
+        return list(_pool(threads).map(lambda block: work(*block), blocks))
+
+
+def _pool(threads: int) -> ThreadPoolExecutor:
+    global _executor, _executor_size
+    with _lock:
+        if _executor is None or _executor_size < threads:
+            if _executor is not None:
+                _executor.shutdown(wait=False)
+            _executor = ThreadPoolExecutor(threads, thread_name_prefix="scratchdl-block")
+            _executor_size = threads
+        return _executor
+
+
+def _single_threaded_blas():
+    global _blas
+    if _blas is None:
+        try:
+            from threadpoolctl import ThreadpoolController
+
+            _blas = ThreadpoolController()
+        except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+            _blas = False
+    if not _blas:
+        return contextlib.nullcontext()
+    return _blas.limit(limits=1, user_api="blas")

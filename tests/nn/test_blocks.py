@@ -1,0 +1,72 @@
+"""Block work over the cores: blocks cover the batch, results come back in block order, and the
+layers built on it give the same bits whatever the number of threads."""
+
+import threading
+
+import numpy as np
+import pytest
+
+from scratchdl import nn
+from scratchdl.nn import blocks
+
+
+def test_sample_blocks_cover_the_batch_in_order(monkeypatch):
+    monkeypatch.setattr(blocks, "NUM_THREADS", 2)
+    assert blocks.sample_blocks(10, 100, 350) == [(0, 3), (3, 6), (6, 9), (9, 10)]
+    assert blocks.sample_blocks(10, 100, 10**9) == [(0, 5), (5, 10)]       # one block per thread
+    assert blocks.sample_blocks(3, 10**9, 1) == [(0, 1), (1, 2), (2, 3)]  # at least one sample
+    assert blocks.sample_blocks(1, 100, 10**9) == [(0, 1)]
+
+
+def test_run_blocks_returns_results_in_block_order_from_worker_threads(monkeypatch):
+    monkeypatch.setattr(blocks, "NUM_THREADS", 2)
+    names = set()
+
+    def work(n0, n1):
+        names.add(threading.current_thread().name)
+        return n0 * 10 + n1
+
+    spans = [(0, 1), (1, 3), (3, 4), (4, 9)]
+    assert blocks.run_blocks(work, spans) == [1, 13, 34, 49]
+    assert all(name.startswith("scratchdl-block") for name in names)
+    monkeypatch.setattr(blocks, "NUM_THREADS", 1)
+    names.clear()
+    assert blocks.run_blocks(work, spans) == [1, 13, 34, 49]
+    assert names == {threading.current_thread().name}
+
+
+def test_errors_in_a_block_reach_the_caller(monkeypatch):
+    monkeypatch.setattr(blocks, "NUM_THREADS", 2)
+
+    def work(n0, n1):
+        if n0 == 1:
+            raise ValueError("block 1")
+        return n0
+
+    with pytest.raises(ValueError, match="block 1"):
+        blocks.run_blocks(work, [(0, 1), (1, 2)])
+
+
+@pytest.mark.parametrize("make", [
+    lambda: nn.Conv2d(3, 4, 3, padding=1, rng=np.random.default_rng(0)),      # flat stride-1 path
+    lambda: nn.Conv2d(3, 4, 3, stride=2, rng=np.random.default_rng(0)),        # im2col path
+    lambda: nn.MaxPool2d(2),
+    lambda: nn.AvgPool2d(3, 2, 1),
+])
+def test_layers_are_reproducible_and_agree_across_thread_counts(make, monkeypatch):
+    """The same bits on every run with the same threads (block results are summed in block order,
+    not in the order threads finish); the same numbers up to rounding with one thread."""
+    x = np.random.default_rng(1).standard_normal((9, 3, 10, 10)).astype(np.float32)
+    dout = None
+    results = []
+    for threads in (2, 2, 1):
+        monkeypatch.setattr(blocks, "NUM_THREADS", threads)
+        layer = make()
+        y = layer(x)
+        if dout is None:
+            dout = np.random.default_rng(2).standard_normal(y.shape).astype(np.float32)
+        dx = layer.backward(dout)
+        results.append([y, dx, *[p.grad for p in layer.parameters()]])
+    for first, again, single in zip(*results, strict=True):
+        np.testing.assert_array_equal(first, again)
+        np.testing.assert_allclose(first, single, rtol=1e-5, atol=1e-5)
