@@ -7,7 +7,9 @@
 Method: both frameworks get the same synthetic float32 batch. Each step is forward + backward + SGD
 update. After ``--warmup`` steps, the number of steps per repeat is chosen so that one repeat takes about
 ``--min-time`` seconds; then repeats of scratchdl and PyTorch alternate (so that a burst of load on the
-machine hits both), and each framework's samples/s is the median over its repeats. PyTorch runs with
+machine hits both), each after ``--pause`` idle seconds (NumPy's OpenBLAS threads keep spinning for
+about 0.1 s after their last call and would steal cores from PyTorch's OpenMP threads), and each
+framework's samples/s is the median over its repeats. PyTorch runs with
 ``torch.set_num_threads(os.cpu_count())``; NumPy's BLAS keeps its own default thread count, reported
 with the environment. Peak memory of a W4 step is measured by ``peak_memory.py`` in fresh processes.
 """
@@ -97,7 +99,8 @@ def time_block(step, steps: int) -> float:
     return time.perf_counter() - start
 
 
-def measure(name: str, batch: int, repeats: int, warmup: int, min_time: float) -> dict:
+def measure(name: str, batch: int, repeats: int, warmup: int, min_time: float,
+            pause: float = 0.2) -> dict:
     """Median samples/s of scratchdl and PyTorch on workload ``name``, repeats interleaved."""
     steps = {fw: make_step(fw, name, batch) for fw in FRAMEWORKS}
     per_repeat = {}
@@ -108,6 +111,7 @@ def measure(name: str, batch: int, repeats: int, warmup: int, min_time: float) -
     rates: dict[str, list[float]] = {fw: [] for fw in FRAMEWORKS}
     for _ in range(repeats):
         for fw, step in steps.items():
+            time.sleep(pause)  # let the other library's worker threads stop spinning
             n = per_repeat[fw]
             rates[fw].append(n * batch / time_block(step, n))
     median = {fw: statistics.median(r) for fw, r in rates.items()}
@@ -167,6 +171,8 @@ def parse_args(argv=None):
     parser.add_argument("--repeats", type=int, default=7, help="timed repeats per framework (median)")
     parser.add_argument("--warmup", type=int, default=3, help="untimed steps before timing")
     parser.add_argument("--min-time", type=float, default=0.3, help="seconds one repeat should last")
+    parser.add_argument("--pause", type=float, default=0.2,
+                        help="idle seconds before each timed block (lets BLAS/OpenMP threads go to sleep)")
     parser.add_argument("--batch", type=int, default=None,
                         help="override every workload's batch size (smoke tests only)")
     parser.add_argument("--memory", action=argparse.BooleanOptionalAction, default=True,
@@ -185,7 +191,7 @@ def main(argv=None) -> dict:
     results, start = [], cpu_snapshot()
     for name in args.workloads:
         batch = args.batch or WORKLOADS[name].batch
-        results.append(measure(name, batch, args.repeats, args.warmup, args.min_time))
+        results.append(measure(name, batch, args.repeats, args.warmup, args.min_time, args.pause))
         print(f"{name}: done", file=sys.stderr, flush=True)
     env["others_cpu_share"] = others_share(start, cpu_snapshot())
     memory = peak_memory.compare("W4", args.memory_batch) if args.memory else None

@@ -67,7 +67,7 @@ def save(folder, model, optimizer=None, scheduler=None, meta: dict | None = None
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    meta = dict(meta or {})
+    meta = {k: v for k, v in (meta or {}).items() if k not in ("weights", "optimizer", "scheduler")}
     tag = f"{int(meta.get('global_step', 0)):09d}"
     record = {"format": FORMAT, "version": VERSION, **meta}
     record["weights"] = _save_arrays(folder, f"model-{tag}.safetensors", model.state_dict())

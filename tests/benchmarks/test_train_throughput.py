@@ -21,7 +21,7 @@ def load_script():
 def test_the_script_runs_every_workload_and_reports_a_table(tmp_path, capsys):
     out = tmp_path / "result.json"
     script = load_script()
-    script.main(["--repeats", "1", "--warmup", "1", "--min-time", "0", "--batch", "4",
+    script.main(["--repeats", "1", "--warmup", "1", "--min-time", "0", "--pause", "0", "--batch", "4",
                  "--memory-batch", "4", "--json", str(out)])
     printed = capsys.readouterr().out
     report = json.loads(out.read_text())

@@ -44,7 +44,8 @@ def register(commands) -> None:
                    f"(default {DEFAULTS['dataset']})")
     p.add_argument("--data-dir", help="folder with the dataset's files (mnist, fashion-mnist)")
     p.add_argument("--optimizer", choices=sorted(optim.OPTIMIZERS), help="default adam")
-    p.add_argument("--lr", type=positive_float, help="learning rate (default: 0.003 for adam/adamw, 0.05 sgd, 0.02 momentum/nesterov, "
+    p.add_argument("--lr", type=positive_float,
+                   help="learning rate (default: 0.003 for adam/adamw, 0.05 sgd, 0.02 momentum/nesterov, "
                    "0.05 adagrad, 0.001 rmsprop)")
     p.add_argument("--epochs", type=positive_int, help="default 40")
     p.add_argument("--batch-size", type=positive_int, help="default 32")
