@@ -24,8 +24,8 @@ def test_update_rewrites_only_the_block(tmp_path):
         {"name": "x", "title": "X", "seconds": 1.0, "checks": {"a holds": True, "b holds": False},
          "numbers": {"ratio": 0.123456, "nested": {"k": 1}}, "notes": ["Found 2."]}]}
     (tmp_path / "r.json").write_text(json.dumps(results))
-    (tmp_path / "README.md").write_text(f"top\n{BEGIN}\nold\n{END}\nbottom\n")
+    (tmp_path / "README.md").write_text(f"top\n{BEGIN}\nstale text\n{END}\nbottom\n")
     text = update(tmp_path / "r.json", tmp_path / "README.md")
     assert text.startswith("top\n") and text.endswith(f"{END}\nbottom\n")
     assert "ratio = 0.1235" in text and "✓ a holds" in text and "✗ b holds" in text
-    assert "nested" not in text and "old" not in text and "Found 2." in text
+    assert "nested" not in text and "stale text" not in text and "Found 2." in text
