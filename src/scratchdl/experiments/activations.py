@@ -17,13 +17,12 @@ including logits near 1000 where a naive ``exp`` overflows.
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import numpy as np
 
 from .. import functions
 from ..nn import ReLU, Sigmoid, Softmax, Tanh
-from .base import ExperimentResult, checks, pick, pyplot, save_figure
+from .base import ExperimentResult, checks, pick, pyplot, save_figure, start
 
 NAME = "activations"
 TITLE = {"en": "Activation functions and their derivatives", "ja": "活性化関数とその微分"}
@@ -72,10 +71,7 @@ def softmax_sums(rng, rows: int, classes: int) -> dict:
 
 
 def run(out_dir, quick: bool = False, lang: str = "en", seed: int = 0) -> ExperimentResult:
-    started = time.perf_counter()
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    result = ExperimentResult(NAME, pick(lang, TITLE), pick(lang, CLAIM))
+    result, out_dir, started = start(NAME, TITLE, CLAIM, out_dir, lang)
     half, rows = (120, 200) if quick else (3000, 10000)
     z = np.linspace(-6.0, 6.0, 2 * half + 1)  # float64; z[half] == 0 exactly
     zero = half

@@ -18,7 +18,6 @@ their ratio.
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import numpy as np
 
@@ -26,7 +25,7 @@ from ..data import load_splits
 from ..gradcheck import numerical_grad, relative_error
 from ..models import MLP
 from ..nn import CrossEntropyLoss, Linear, ReLU, Sequential
-from .base import ExperimentResult, checks, pick, pyplot, save_figure, single_threaded
+from .base import ExperimentResult, checks, pick, pyplot, save_figure, single_threaded, start
 
 NAME = "backprop"
 TITLE = {"en": "Backpropagation vs numerical gradients", "ja": "誤差逆伝播法と数値微分"}
@@ -118,10 +117,7 @@ def time_both(width: int, x, t, seed: int, repeats: int) -> dict:
 
 
 def run(out_dir, quick: bool = False, lang: str = "en", seed: int = 0) -> ExperimentResult:
-    started = time.perf_counter()
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    result = ExperimentResult(NAME, pick(lang, TITLE), pick(lang, CLAIM))
+    result, out_dir, started = start(NAME, TITLE, CLAIM, out_dir, lang)
     batch, check_sizes, widths, repeats = ((8, [64, 16, 10], [8, 16, 32], 20) if quick
                                           else (32, [64, 32, 16, 10], [8, 16, 32, 64, 128], 50))
     train, _ = load_splits("digits", seed=seed, dtype="float64")

@@ -38,6 +38,16 @@ class ExperimentResult:
         }
 
 
+def start(name: str, title: dict, claim: dict, out_dir, lang: str) -> tuple[ExperimentResult, Path, float]:
+    """The opening every experiment's ``run`` shares: its empty result in ``lang``, its output
+    folder (created), and the start time for ``result.seconds``."""
+    import time
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return ExperimentResult(name, pick(lang, title), pick(lang, claim)), out_dir, time.perf_counter()
+
+
 def pyplot():
     """matplotlib's pyplot on the file-only Agg backend, with a Japanese font registered."""
     import matplotlib

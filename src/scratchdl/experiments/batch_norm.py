@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import math
 import time
-from pathlib import Path
 
 import numpy as np
 
@@ -28,7 +27,7 @@ from ..models import MLP
 from ..nn import CrossEntropyLoss
 from ..optim import SGD
 from ..train import TrainingDiverged, TrainState, fit
-from .base import ExperimentResult, checks, pick, pyplot, save_figure, single_threaded
+from .base import ExperimentResult, checks, pick, pyplot, save_figure, single_threaded, start
 
 NAME = "batch-norm"
 TITLE = {"en": "Batch normalization across initial weight scales",
@@ -64,10 +63,7 @@ def train_once(scale: float, batchnorm: bool, train, test, epochs: int, seed: in
 
 
 def run(out_dir, quick: bool = False, lang: str = "en", seed: int = 0) -> ExperimentResult:
-    started = time.perf_counter()
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    result = ExperimentResult(NAME, pick(lang, TITLE), pick(lang, CLAIM))
+    result, out_dir, started = start(NAME, TITLE, CLAIM, out_dir, lang)
     if quick:
         scales, epochs, seeds = [1.0, 0.1, 0.01, 0.001], 8, [seed]
     else:

@@ -17,7 +17,6 @@ each model gets wrong.
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import numpy as np
 
@@ -28,7 +27,7 @@ from ..nn import Conv2d, CrossEntropyLoss
 from ..optim import Adam
 from ..train import fit
 from ..train.evaluate import predict_logits
-from .base import ExperimentResult, checks, pick, pyplot, save_figure, single_threaded
+from .base import ExperimentResult, checks, pick, pyplot, save_figure, single_threaded, start
 
 NAME = "cnn"
 TITLE = {"en": "CNNs on digits: MLP vs SimpleConvNet, VGG, ResNet and AlexNet styles",
@@ -76,10 +75,7 @@ def train_model(name: str, train, test, epochs: int, seed: int) -> dict:
 
 
 def run(out_dir, quick: bool = False, lang: str = "en", seed: int = 0) -> ExperimentResult:
-    started = time.perf_counter()
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    result = ExperimentResult(NAME, pick(lang, TITLE), pick(lang, CLAIM))
+    result, out_dir, started = start(NAME, TITLE, CLAIM, out_dir, lang)
     epochs = 4 if quick else 20
     train, test = load_splits("digits", seed=seed)
     with single_threaded():

@@ -23,7 +23,6 @@ measured alongside. Samples are checked by asking the trained MLP which digit ea
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import numpy as np
 
@@ -33,7 +32,7 @@ from ..nn import CrossEntropyLoss
 from ..optim import Adam
 from ..train import evaluate, fit
 from ..train.evaluate import predict_logits
-from .base import ExperimentResult, checks, pick, pyplot, save_figure, single_threaded
+from .base import ExperimentResult, checks, pick, pyplot, save_figure, single_threaded, start
 
 NAME = "generative-vs-discriminative"
 TITLE = {"en": "Generative vs discriminative models on digits",
@@ -127,10 +126,7 @@ def accuracy(predicted, t) -> float:
 
 
 def run(out_dir, quick: bool = False, lang: str = "en", seed: int = 0) -> ExperimentResult:
-    started = time.perf_counter()
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    result = ExperimentResult(NAME, pick(lang, TITLE), pick(lang, CLAIM))
+    result, out_dir, started = start(NAME, TITLE, CLAIM, out_dir, lang)
     steps, sizes, repeats = (600, [2, 5, 20, None], 1) if quick else (3000, [2, 3, 5, 10, 20, 50, None], 5)
     train, test = load_splits("digits", seed=seed)
     classes = train.num_classes

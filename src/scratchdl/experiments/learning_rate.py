@@ -19,13 +19,12 @@ from __future__ import annotations
 
 import math
 import time
-from pathlib import Path
 
 import numpy as np
 
 from ..nn import Linear, MSELoss
 from ..optim import SGD
-from .base import ExperimentResult, checks, pick, pyplot, save_figure
+from .base import ExperimentResult, checks, pick, pyplot, save_figure, start
 
 NAME = "learning-rate"
 TITLE = {"en": "Learning rate of gradient descent", "ja": "勾配降下法の学習率"}
@@ -103,10 +102,7 @@ def summarize(losses: list[float], best: float, steps: int) -> dict:
 
 
 def run(out_dir, quick: bool = False, lang: str = "en", seed: int = 0) -> ExperimentResult:
-    started = time.perf_counter()
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    result = ExperimentResult(NAME, pick(lang, TITLE), pick(lang, CLAIM))
+    result, out_dir, started = start(NAME, TITLE, CLAIM, out_dir, lang)
     n, steps = (200, 60) if quick else (1000, 200)
     x, t = make_data(np.random.default_rng(seed), n)
     eigenvalues = np.linalg.eigvalsh(hessian(x))

@@ -22,7 +22,6 @@ from __future__ import annotations
 import math
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 
@@ -31,7 +30,7 @@ from ..data import DataLoader, load_splits
 from ..models import MLP
 from ..nn import CrossEntropyLoss, Parameter
 from ..train import accuracy
-from .base import ExperimentResult, checks, pick, pyplot, save_figure
+from .base import ExperimentResult, checks, pick, pyplot, save_figure, start
 
 NAME = "optimizers"
 TITLE = {"en": "Optimizers: SGD, Momentum, Nesterov, AdaGrad, RMSProp, Adam",
@@ -132,10 +131,7 @@ def first_below(curve: dict, target: float) -> int | None:
 
 
 def run(out_dir, quick: bool = False, lang: str = "en", seed: int = 0) -> ExperimentResult:
-    started = time.perf_counter()
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    result = ExperimentResult(NAME, pick(lang, TITLE), pick(lang, CLAIM))
+    result, out_dir, started = start(NAME, TITLE, CLAIM, out_dir, lang)
     budget = STEP_BUDGET
     grid, digit_steps, eval_every = (13, 150, 10) if quick else (41, 1500, 25)
 

@@ -18,7 +18,6 @@ stream of single samples, counting how often it saw each sample and scoring the 
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import numpy as np
 
@@ -27,7 +26,7 @@ from ..models import MLP
 from ..nn import CrossEntropyLoss
 from ..optim import SGD
 from ..train import accuracy
-from .base import ExperimentResult, checks, pick, pyplot, save_figure, single_threaded
+from .base import ExperimentResult, checks, pick, pyplot, save_figure, single_threaded, start
 
 NAME = "sgd"
 TITLE = {"en": "Full-batch gradient descent, SGD and mini-batch SGD", "ja": "勾配降下法・SGD・ミニバッチ SGD"}
@@ -127,10 +126,7 @@ def online(train, test, seed: int, evals: int = 20) -> dict:
 
 
 def run(out_dir, quick: bool = False, lang: str = "en", seed: int = 0) -> ExperimentResult:
-    started = time.perf_counter()
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    result = ExperimentResult(NAME, pick(lang, TITLE), pick(lang, CLAIM))
+    result, out_dir, started = start(NAME, TITLE, CLAIM, out_dir, lang)
     epochs = 2 if quick else 20
     train, test = load_splits("digits", seed=seed)
     n = len(train.x)

@@ -23,14 +23,13 @@ measured on a separate 1001-point grid: root-mean-square and maximum.
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import numpy as np
 
 from ..models import MLP
 from ..nn import MSELoss
 from ..optim import Adam, CosineAnnealingLR
-from .base import ExperimentResult, checks, pick, pyplot, save_figure, single_threaded
+from .base import ExperimentResult, checks, pick, pyplot, save_figure, single_threaded, start
 
 NAME = "universal-approximation"
 TITLE = {"en": "Universal approximation: error against width of one hidden layer",
@@ -89,10 +88,7 @@ def spearman(a, b) -> float:
 
 
 def run(out_dir, quick: bool = False, lang: str = "en", seed: int = 0) -> ExperimentResult:
-    started = time.perf_counter()
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    result = ExperimentResult(NAME, pick(lang, TITLE), pick(lang, CLAIM))
+    result, out_dir, started = start(NAME, TITLE, CLAIM, out_dir, lang)
     if quick:
         widths, steps, restarts = [1, 2, 4, 8, 16, 32, 64], 500, 2
     else:

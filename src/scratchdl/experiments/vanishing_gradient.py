@@ -17,7 +17,6 @@ over several random initializations), the ratio first-layer / last-layer norm, t
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import numpy as np
 
@@ -26,7 +25,7 @@ from ..models import MLP
 from ..nn import CrossEntropyLoss, Linear, Sigmoid
 from ..optim import SGD
 from ..train import fit
-from .base import ExperimentResult, checks, pick, pyplot, save_figure, single_threaded
+from .base import ExperimentResult, checks, pick, pyplot, save_figure, single_threaded, start
 
 NAME = "vanishing-gradient"
 TITLE = {"en": "Vanishing gradients: sigmoid vs ReLU through 10 layers",
@@ -94,10 +93,7 @@ def measure(train, repeats: int, batch: int, seed: int) -> dict:
 
 
 def run(out_dir, quick: bool = False, lang: str = "en", seed: int = 0) -> ExperimentResult:
-    started = time.perf_counter()
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    result = ExperimentResult(NAME, pick(lang, TITLE), pick(lang, CLAIM))
+    result, out_dir, started = start(NAME, TITLE, CLAIM, out_dir, lang)
     repeats, batch, epochs = (5, 256, 5) if quick else (20, 1437, 30)
     train, test = load_splits("digits", seed=seed)
 

@@ -21,7 +21,6 @@ Measured as in "Deep Learning from Scratch": 1000 standard-normal inputs of 100 
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import numpy as np
 
@@ -30,7 +29,7 @@ from ..models import MLP
 from ..nn import CrossEntropyLoss, Linear, activation
 from ..optim import Momentum
 from ..train import TrainingDiverged, TrainState, fit
-from .base import ExperimentResult, checks, pick, pyplot, save_figure, single_threaded
+from .base import ExperimentResult, checks, pick, pyplot, save_figure, single_threaded, start
 
 NAME = "weight-init"
 TITLE = {"en": "Weight initialization: activation spread per layer",
@@ -88,10 +87,7 @@ def train_curves(act: str, init: str, train, test, epochs: int, seed: int):
 
 
 def run(out_dir, quick: bool = False, lang: str = "en", seed: int = 0) -> ExperimentResult:
-    started = time.perf_counter()
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    result = ExperimentResult(NAME, pick(lang, TITLE), pick(lang, CLAIM))
+    result, out_dir, started = start(NAME, TITLE, CLAIM, out_dir, lang)
     epochs = 5 if quick else 30
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((SAMPLES, WIDTH)).astype(np.float32)
