@@ -7,6 +7,7 @@ with status 2; never a traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from ..errors import ScratchDLError
@@ -41,6 +42,9 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.run(args) or 0)
+    except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading: not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except ScratchDLError as e:
         print(f"scratchdl {args.command}: error: {e}", file=sys.stderr)
         return 2
