@@ -17,6 +17,7 @@ from .. import experiments
 from ..errors import ConfigError
 from ..experiments.base import LANGS
 from ..experiments.report import rows
+from .options import non_negative_int
 
 
 def experiment_name(text: str) -> str:
@@ -33,16 +34,6 @@ def experiment_names(text: str) -> list[str]:
     if not names:
         raise argparse.ArgumentTypeError(f"expected comma-separated experiment names, got {text!r}")
     return names
-
-
-def non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
-    return value
 
 
 def register(commands) -> None:
