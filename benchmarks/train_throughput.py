@@ -78,18 +78,22 @@ def environment() -> dict:
     }
 
 
-def cpu_snapshot() -> tuple[float, float, float]:
-    """(wall seconds, CPU seconds the whole machine was busy, CPU seconds this process used)."""
+def cpu_snapshot() -> tuple[float, float, float, float]:
+    """(wall seconds, CPU seconds the whole machine was busy, CPU seconds this process used,
+    CPU seconds the hypervisor gave to other guests: "steal")."""
     fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    busy = sum(fields[:8]) - fields[3] - fields[4]  # all but idle and iowait
+    busy = sum(fields[:7]) - fields[3] - fields[4]  # user, nice, system, irq, softirq
+    tick = os.sysconf("SC_CLK_TCK")
     own = os.times()
-    return time.perf_counter(), busy / os.sysconf("SC_CLK_TCK"), own.user + own.system
+    return time.perf_counter(), busy / tick, own.user + own.system, fields[7] / tick
 
 
-def others_share(start, end) -> float:
-    """Fraction of the machine's CPU time other processes used between two ``cpu_snapshot``s."""
-    wall, busy, own = (b - a for a, b in zip(start, end, strict=True))
-    return max(0.0, (busy - own) / (wall * os.cpu_count()))
+def others_share(start, end) -> tuple[float, float]:
+    """Fractions of the machine's CPU time that other processes used, and that the hypervisor took
+    away (steal), between two ``cpu_snapshot``s."""
+    wall, busy, own, steal = (b - a for a, b in zip(start, end, strict=True))
+    capacity = wall * os.cpu_count()
+    return max(0.0, (busy - own) / capacity), max(0.0, steal / capacity)
 
 
 def time_block(step, steps: int) -> float:
@@ -158,7 +162,8 @@ def format_environment(env: dict) -> str:
     return "\n".join([
         f"date: {env['date']}",
         f"cpu: {env['cpu']}, {env['cpu_count']} cores; load average {load}; other processes used "
-        f"{env['others_cpu_share']:.0%} of the CPU time during the timing",
+        f"{env['others_cpu_share']:.0%} of the CPU time during the timing, and the hypervisor took "
+        f"{env['steal_share']:.0%} (steal)",
         f"python {env['python']}, numpy {env['numpy']}, torch {env['torch']} "
         f"(torch threads {env['torch_threads']})",
         f"numpy BLAS: {blas}",
@@ -194,14 +199,15 @@ def main(argv=None) -> dict:
         batch = args.batch or WORKLOADS[name].batch
         results.append(measure(name, batch, args.repeats, args.warmup, args.min_time, args.pause))
         print(f"{name}: done", file=sys.stderr, flush=True)
-    env["others_cpu_share"] = others_share(start, cpu_snapshot())
+    env["others_cpu_share"], env["steal_share"] = others_share(start, cpu_snapshot())
     memory = peak_memory.compare("W4", args.memory_batch) if args.memory else None
     env["loadavg_after"] = os.getloadavg()
     print(format_environment(env))
     print()
     print(format_table(results))
-    if env["others_cpu_share"] > 0.05:
-        print("\nwarning: other processes were running; the numbers are not reliable")
+    if env["others_cpu_share"] > 0.05 or env["steal_share"] > 0.05:
+        print("\nwarning: other processes or other guests of the hypervisor took CPU time; "
+              "the numbers are not reliable")
     if memory is not None:
         print()
         print(peak_memory.format_comparison(memory))

@@ -8,15 +8,21 @@
   affine 10, batch 100
 
 One training step = forward + backward + SGD update (lr 0.01), float32, on a synthetic batch of MNIST
-shape (1x28x28 pixels in [0, 1), labels 0-9). ``make_step(framework, name, batch)`` returns a
-zero-argument function doing exactly one such step; the data and the model are built once, outside it.
+shape (1x28x28 pixels in [0, 1), labels 0-9). Neither framework computes the gradient with respect to
+the data: PyTorch's input does not require grad, and the scratchdl model is told
+``requires_input_grad(False)``, as ``scratchdl.train.fit`` does. ``make_step(framework, name, batch)``
+returns a zero-argument function doing exactly one such step; the data and the model are built once,
+outside it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+# isort: off
+import scratchdl  # noqa: F401  before NumPy: it sets OpenBLAS's thread timeout (scratchdl/__init__.py)
 import numpy as np
+# isort: on
 
 INPUT_SHAPE = (1, 28, 28)
 NUM_CLASSES = 10
@@ -72,7 +78,7 @@ def scratchdl_step(name: str, batch: int, seed: int = 0):
     from scratchdl.nn import CrossEntropyLoss
     from scratchdl.optim import SGD
 
-    model = scratchdl_model(name, seed).train()
+    model = scratchdl_model(name, seed).train().requires_input_grad(False)
     criterion = CrossEntropyLoss()
     optimizer = SGD(model.parameters(), lr=LR)
     x, t = synthetic_batch(batch, seed)

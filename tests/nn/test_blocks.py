@@ -47,15 +47,30 @@ def test_errors_in_a_block_reach_the_caller(monkeypatch):
         blocks.run_blocks(work, [(0, 1), (1, 2)])
 
 
+def test_run_elementwise_covers_every_element_once(monkeypatch):
+    monkeypatch.setattr(blocks, "NUM_THREADS", 2)
+    monkeypatch.setattr(blocks, "ELEMENTWISE_BLOCK_BYTES", 64)
+    monkeypatch.setattr(blocks, "ELEMENTWISE_MIN_BYTES", 128)
+    seen = []
+    blocks.run_elementwise(lambda i0, i1: seen.append((i0, i1)), 50, 4)     # 200 bytes: in blocks
+    assert sorted(seen) == [(0, 16), (16, 32), (32, 48), (48, 50)]
+    seen.clear()
+    blocks.run_elementwise(lambda i0, i1: seen.append((i0, i1)), 10, 4)     # 40 bytes: one range here
+    assert seen == [(0, 10)]
+
+
 @pytest.mark.parametrize("make", [
     lambda: nn.Conv2d(3, 4, 3, padding=1, rng=np.random.default_rng(0)),      # flat stride-1 path
     lambda: nn.Conv2d(3, 4, 3, stride=2, rng=np.random.default_rng(0)),        # im2col path
     lambda: nn.MaxPool2d(2),
     lambda: nn.AvgPool2d(3, 2, 1),
+    lambda: nn.ReLU(),
 ])
 def test_layers_are_reproducible_and_agree_across_thread_counts(make, monkeypatch):
     """The same bits on every run with the same threads (block results are summed in block order,
     not in the order threads finish); the same numbers up to rounding with one thread."""
+    monkeypatch.setattr(blocks, "ELEMENTWISE_BLOCK_BYTES", 1024)   # ReLU's 10 kB in blocks too
+    monkeypatch.setattr(blocks, "ELEMENTWISE_MIN_BYTES", 1024)
     x = np.random.default_rng(1).standard_normal((9, 3, 10, 10)).astype(np.float32)
     dout = None
     results = []

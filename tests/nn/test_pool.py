@@ -119,6 +119,30 @@ def test_max_pool_values_by_hand():
     np.testing.assert_array_equal(dx, [[[[0, 1, 0, 0], [0, 0, 2, 0], [3, 0, 4, 0], [0, 0, 0, 0]]]])
 
 
+def test_max_pool_backward_needs_only_its_argmax_not_the_input():
+    """Forward keeps the offset of each maximum, not the input: changing the input afterwards (or
+    freeing it) leaves the gradient as it was."""
+    x = np.random.default_rng(0).standard_normal((2, 3, 6, 6)).astype(np.float32)
+    dout = np.random.default_rng(1).standard_normal((2, 3, 3, 3)).astype(np.float32)
+    expected = _max_pool_grad(x.copy(), dout)
+    layer = nn.MaxPool2d(2)
+    layer(x)
+    x[...] = 0
+    np.testing.assert_array_equal(layer.backward(dout), expected)
+
+
+def _max_pool_grad(x, dout):
+    layer = nn.MaxPool2d(2)
+    layer(x)
+    return layer.backward(dout)
+
+
+def test_max_pool_propagates_nan_as_pytorch():
+    x = np.array([[[[1, np.nan], [3, 4]]]], np.float32)
+    assert np.isnan(nn.MaxPool2d(2)(x)).all()
+    assert torch.isnan(torch.nn.MaxPool2d(2)(torch.from_numpy(x))).all()
+
+
 @settings(max_examples=50, deadline=None)
 @given(shape=st.tuples(st.integers(1, 3), st.integers(1, 4), st.integers(1, 5), st.integers(1, 5)),
        seed=st.integers(0, 2**32 - 1))

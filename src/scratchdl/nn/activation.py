@@ -6,21 +6,43 @@ from __future__ import annotations
 import math
 
 from ..backend import erf, get_array_module
+from .blocks import run_elementwise
 from .module import Module
 from .validate import check_input
 
 
 class ReLU(Module):
-    r""":math:`y = \max(0, x)`; :math:`\partial L/\partial x = \delta \cdot [x > 0]`."""
+    r""":math:`y = \max(0, x)`; :math:`\partial L/\partial x = \delta \cdot [x > 0]`.
+
+    Both passes run over blocks of the flattened arrays on every core (``blocks.run_elementwise``):
+    one core alone cannot draw all the memory bandwidth these two streaming passes need.
+    """
 
     def forward(self, x):
         check_input(self, x)
-        mask = x > 0
+        xp = get_array_module(x)
+        y, mask = xp.empty(x.shape, dtype=x.dtype), xp.empty(x.shape, dtype=bool)
+        x_flat, y_flat, mask_flat = x.reshape(-1), y.reshape(-1), mask.reshape(-1)
+
+        def block(i0, i1):
+            xp.greater(x_flat[i0:i1], 0, out=mask_flat[i0:i1])
+            xp.maximum(x_flat[i0:i1], 0, out=y_flat[i0:i1])      # NaN stays NaN, as in PyTorch
+
+        run_elementwise(block, x.size, x.itemsize, xp)
         self._cache = mask
-        return x * mask
+        return y
 
     def backward(self, dout):
-        return dout * self.saved()
+        mask = self.saved()
+        xp = get_array_module(dout)
+        dx = xp.empty(dout.shape, dtype=dout.dtype)
+        d_flat, mask_flat, dx_flat = dout.reshape(-1), mask.reshape(-1), dx.reshape(-1)
+
+        def block(i0, i1):
+            xp.multiply(d_flat[i0:i1], mask_flat[i0:i1], out=dx_flat[i0:i1])
+
+        run_elementwise(block, dout.size, dout.itemsize, xp)
+        return dx
 
 
 class LeakyReLU(Module):

@@ -20,6 +20,13 @@ import numpy as np
 # Threads for block work: the cores this process may run on. Set to 1 to run blocks in turn.
 NUM_THREADS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
+# Elementwise work (``run_elementwise``) on arrays of fewer bytes than ELEMENTWISE_MIN_BYTES runs on
+# the calling thread: handing blocks to the pool costs tens of microseconds, and right after a
+# multi-threaded matrix product (an MLP's) OpenBLAS's own threads still hold the cores. Larger arrays
+# (a convolution's activations) go in blocks of ELEMENTWISE_BLOCK_BYTES.
+ELEMENTWISE_MIN_BYTES = 2 << 20
+ELEMENTWISE_BLOCK_BYTES = 1 << 20
+
 _lock = threading.Lock()
 _executor: ThreadPoolExecutor | None = None
 _executor_size = 0
@@ -41,6 +48,16 @@ def run_blocks(work, blocks, xp=np) -> list:
         return [work(n0, n1) for n0, n1 in blocks]
     with _single_threaded_blas():
         return list(_pool(threads).map(lambda block: work(*block), blocks))
+
+
+def run_elementwise(work, size: int, itemsize: int, xp=np) -> None:
+    """``work(i0, i1)`` over ranges covering ``range(size)`` (positions in flat arrays of ``itemsize``
+    bytes per element): one range on this thread for small arrays, else blocks of
+    ``ELEMENTWISE_BLOCK_BYTES`` spread over the cores."""
+    if size * itemsize < ELEMENTWISE_MIN_BYTES:
+        work(0, size)
+    else:
+        run_blocks(work, sample_blocks(size, itemsize, ELEMENTWISE_BLOCK_BYTES), xp)
 
 
 def _pool(threads: int) -> ThreadPoolExecutor:

@@ -136,30 +136,37 @@ class Conv2d(Module):
         return y
 
     def backward(self, dout):
+        """dL/dx (None when ``input_grad`` is False); adds dL/dW and dL/db."""
         source, x_shape = self.saved()
         xp = get_array_module(dout)
         (n, c, h, w), o, taps = x_shape, self.out_channels, self.kernel_size[0] * self.kernel_size[1]
         w2 = self.weight.data.reshape(o, -1)
-        dx = xp.empty(x_shape, dtype=dout.dtype)
+        dx = xp.empty(x_shape, dtype=dout.dtype) if self.input_grad else None
         if source.ndim == 4:                                              # plain im2col layout
-            if self.bias is not None:
-                self.bias.grad += dout.sum(axis=(0, 2, 3))
-
             def block(n0, n1):
                 delta = dout[n0:n1].transpose(1, 0, 2, 3).reshape(o, -1)
-                dx[n0:n1] = col2im(w2.T @ delta, (n1 - n0, c, h, w), self.kernel_size, self.stride,
-                                   self.padding)                        # dx = col2im(W2^T delta)
+                if dx is not None:                                       # dx = col2im(W2^T delta)
+                    dx[n0:n1] = col2im(w2.T @ delta, (n1 - n0, c, h, w), self.kernel_size,
+                                       self.stride, self.padding)
                 col = im2col(source[n0:n1], self.kernel_size, self.stride, self.padding)
-                return col @ delta.T                                         # dW2^T = col delta^T
+                return col @ delta.T, self._bias_grad(delta)                 # dW2^T = col delta^T
 
             blocks = self._blocks(n, c * taps * dout.shape[2] * dout.shape[3] * dout.itemsize)
         else:
             block, blocks = self._flat_backward_block(dout, source, x_shape, dx)
         dw2t = xp.zeros(w2.shape[::-1], dtype=dout.dtype)              # dW2 transposed, (C*kh*kw, O)
-        for part in run_blocks(block, blocks, xp):                     # summed in block order
-            dw2t += part
+        db = xp.zeros(o, dtype=dout.dtype)
+        for dw_part, db_part in run_blocks(block, blocks, xp):         # summed in block order
+            dw2t += dw_part
+            db += db_part
         self.weight.grad += dw2t.T.reshape(self.weight.data.shape)
+        if self.bias is not None:
+            self.bias.grad += db
         return dx
+
+    def _bias_grad(self, delta):
+        """:math:`\\sum` of ``delta`` (O, span) over its columns: a block's share of dL/db."""
+        return delta.sum(axis=1) if self.bias is not None else 0
 
     def _store(self, y, out) -> None:
         """``y[...] = out + b``, in one pass."""
@@ -194,26 +201,27 @@ class Conv2d(Module):
         area, kernel, taps = rows * width, self.kernel_size, self.kernel_size[0] * self.kernel_size[1]
         # delta on the output grid, zero where no window is, with `reach` zeros in front
         delta = to_flat(dout, rows, width, lead=reach, tail=lead)
-        if self.bias is not None:
-            self.bias.grad += delta.sum(axis=1)                         # zeros elsewhere: sum of dout
         w2 = self.weight.data.reshape(o, -1)
         # dx by a full correlation of delta with the flipped kernel (copies O*kh*kw rows of delta),
         # or, when there are more output than input channels, by col2im of W2^T delta (C*kh*kw rows)
         correlate = o <= c
         flipped = self.weight.data[:, :, ::-1, ::-1].transpose(1, 0, 2, 3).reshape(c, -1)
 
+        def input_grad(n0, n1, span, delta_block):
+            if correlate:
+                return flipped @ self._flat_patches(delta, kernel, width, lead + n0 * area, span)
+            return self._col2im_flat(w2.T @ delta_block, width, lead + reach)[:, lead:]
+
         def block(n0, n1):
             span = (n1 - n0) * area
             delta_block = delta[:, reach + n0 * area: reach + n0 * area + span]
-            if correlate:
-                dxb = flipped @ self._flat_patches(delta, kernel, width, lead + n0 * area, span)
-            else:
-                dxb = self._col2im_flat(w2.T @ delta_block, width, lead + reach)[:, lead:]
-            dxb = dxb[:, :span].reshape(c, n1 - n0, rows, width)
-            dx[n0:n1] = dxb[:, :, :h, :w].transpose(1, 0, 2, 3)
-            return self._flat_patches(flat, kernel, width, n0 * area, span) @ delta_block.T  # dW2^T
+            if dx is not None:
+                dxb = input_grad(n0, n1, span, delta_block)[:, :span].reshape(c, n1 - n0, rows, width)
+                dx[n0:n1] = dxb[:, :, :h, :w].transpose(1, 0, 2, 3)
+            dw2t = self._flat_patches(flat, kernel, width, n0 * area, span) @ delta_block.T
+            return dw2t, self._bias_grad(delta_block)          # zeros between images add nothing
 
-        rows_per_sample = (max(c, o) if correlate else c) * taps * area
+        rows_per_sample = (max(c, o) if correlate and dx is not None else c) * taps * area
         return block, self._blocks(n, rows_per_sample * dout.itemsize)
 
     def _col2im_flat(self, dcol, width, extra):

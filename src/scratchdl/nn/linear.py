@@ -45,7 +45,7 @@ class Linear(Module):
         self.weight.grad += x2.T @ d2
         if self.bias is not None:
             self.bias.grad += d2.sum(axis=0)
-        return dout @ self.weight.data.T
+        return dout @ self.weight.data.T if self.input_grad else None
 
     def macs(self, input_shape, output_shape) -> int:
         """Multiply-adds for one sample."""

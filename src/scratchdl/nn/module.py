@@ -1,7 +1,9 @@
 """Parameter, Module and Sequential: the tree every network is built from.
 
 Contract: ``forward(x)`` returns the output and keeps what ``backward`` needs;
-``backward(dout)`` returns dL/dx and *adds* dL/dW into each ``Parameter.grad``.
+``backward(dout)`` returns dL/dx and *adds* dL/dW into each ``Parameter.grad``. A layer whose
+``input_grad`` is False (see ``Module.requires_input_grad``) may return None instead of dL/dx;
+Sequential then stops there.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ class Module:
     """
 
     training: bool = True
+    input_grad: bool = True   # False: backward may skip dL/dx and return None
 
     def __init__(self):
         object.__setattr__(self, "_parameters", {})
@@ -152,6 +155,22 @@ class Module:
         for param in self.parameters():
             param.zero_grad()
 
+    def requires_input_grad(self, needed: bool = True) -> Module:
+        """Whether ``backward`` must return dL/dx for the network's input.
+
+        A training loop does not need the gradient with respect to its data, and PyTorch does not
+        compute it (data does not require grad): ``requires_input_grad(False)`` lets the first layer
+        with parameters skip the product only dL/dx needs (``dout @ W.T`` of a Linear, the transposed
+        convolution of a Conv2d), and ``backward`` then returns None. Every layer before that one must
+        be parameter-free, so no parameter misses its gradient.
+        """
+        leaves = [m for m in self.modules() if not m._modules]
+        for leaf in leaves:
+            if leaf._parameters:
+                leaf.input_grad = needed
+                break
+        return self
+
     def train(self, mode: bool = True) -> Module:
         """Training mode: dropout drops, batch norm uses batch statistics."""
         for module in self.modules():
@@ -243,4 +262,6 @@ class Sequential(Module):
     def backward(self, dout):
         for layer in reversed(self._modules.values()):
             dout = layer.backward(dout)
+            if dout is None:               # a first layer that skipped dL/dx (``requires_input_grad``)
+                break
         return dout

@@ -102,6 +102,7 @@ class MaxPool2d(_Pool2d):
     Backward: the whole upstream gradient of a window goes to its maximum,
     :math:`\partial L/\partial x^{pad}_{n,c,\,s_h u+i,\,s_w v+j} \mathrel{+}= \delta_{n,c,u,v}` for the
     first (row-major) offset :math:`(i, j)` holding the maximum, as PyTorch does for ties.
+    Forward keeps only that offset's number (``uint8``, one per output), not the input.
     Stride defaults to the kernel size.
     """
 
@@ -111,41 +112,42 @@ class MaxPool2d(_Pool2d):
         padded, out_shape = self._prepare(x)
         xp = get_array_module(x)
         y = xp.empty(out_shape, dtype=x.dtype)
+        argmax = xp.empty(out_shape, dtype=xp.uint8 if len(self._offsets()) < 256 else xp.int32)
 
         def block(n0, n1):
-            windows, out = self._windows(padded[n0:n1], out_shape), y[n0:n1]
+            windows, out, arg = self._windows(padded[n0:n1], out_shape), y[n0:n1], argmax[n0:n1]
             out[...] = next(windows)
-            for view in windows:
+            arg[...] = 0
+            for offset, view in enumerate(windows, start=1):
+                # strictly greater than every earlier offset: the first maximum wins ties, and the
+                # argmax is the last offset that was; NaN propagates through maximum, as in PyTorch
+                better = view > out
+                xp.maximum(arg, better * arg.dtype.type(offset), out=arg)
                 xp.maximum(out, view, out=out)
 
         self._run(block, x.shape[0], padded.nbytes // max(len(padded), 1), xp)
-        self._cache = (padded, y, x.shape)
+        self._cache = (argmax, x.shape)
         return y
 
     def backward(self, dout):
-        padded, y, x_shape = self.saved()
+        argmax, x_shape = self.saved()
         xp = get_array_module(dout)
-        dpad, tiles = self._gradient_buffer(x_shape, y.shape, dout.dtype, xp)
+        dpad, tiles = self._gradient_buffer(x_shape, argmax.shape, dout.dtype, xp)
 
         def block(n0, n1):
-            y_block, d_block, taken = y[n0:n1], dout[n0:n1], None
-            views = list(self._windows(padded[n0:n1], y.shape))
-            for offset, (view, target) in enumerate(zip(views, self._windows(dpad[n0:n1], y.shape),
-                                                        strict=True)):
-                hit = view == y_block                          # this offset holds the maximum ...
-                if taken is not None:
-                    xp.greater(hit, taken, out=hit)            # ... and no earlier offset did
+            d_block, arg = dout[n0:n1], argmax[n0:n1]
+            for offset, target in enumerate(self._windows(dpad[n0:n1], argmax.shape)):
+                hit = arg == offset
                 if tiles:
                     xp.multiply(d_block, hit, out=target)
                 else:
                     target += d_block * hit
-                if taken is None:
-                    taken = hit
-                elif offset + 1 < len(views):
-                    taken |= hit
 
-        self._run(block, x_shape[0], 2 * padded.nbytes // max(len(padded), 1), xp)
+        self._run(block, x_shape[0], 2 * dpad.nbytes // max(len(dpad), 1), xp)
         return self._crop(dpad)
+
+    def _offsets(self):
+        return range(self.kernel_size[0] * self.kernel_size[1])
 
 
 class AvgPool2d(_Pool2d):

@@ -19,7 +19,8 @@ class Identity(Module):
 
 
 class Flatten(Module):
-    """(N, d1, d2, ...) -> (N, d1*d2*...); backward reshapes the gradient back."""
+    """(N, d1, d2, ...) -> (N, d1*d2*...); backward reshapes the gradient back (None, when the
+    layer after it skipped the input gradient, stays None)."""
 
     def forward(self, x):
         check_input(self, x, ndim=tuple(range(1, 9)))
@@ -27,4 +28,5 @@ class Flatten(Module):
         return x.reshape(x.shape[0], -1)
 
     def backward(self, dout):
-        return dout.reshape(self.saved())
+        shape = self.saved()
+        return None if dout is None else dout.reshape(shape)

@@ -12,6 +12,7 @@ lives in ``TrainState``; callbacks save it.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import signal
 import threading
@@ -119,7 +120,8 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, epochs: int = 10, 
     ctx = TrainContext(model, loss_fn, optimizer, scheduler, state, epochs)
     classify = train_data.num_classes is not None
     # NaN/Inf is caught by the guard below with its epoch and step; NumPy's warnings add nothing.
-    with _StopRequest() as stop, np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+    with _StopRequest() as stop, _without_input_grad(model), \
+            np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         while state.epoch < epochs and not state.stop:
             model.train()
             started = time.perf_counter()
@@ -163,6 +165,17 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, epochs: int = 10, 
             for cb in callbacks:
                 cb.on_epoch_end(ctx)
     return state
+
+
+@contextlib.contextmanager
+def _without_input_grad(model):
+    """Training needs no gradient with respect to the data: the first layer skips that product
+    while ``fit`` runs (``Module.requires_input_grad``), as PyTorch does for data without grad."""
+    model.requires_input_grad(False)
+    try:
+        yield
+    finally:
+        model.requires_input_grad(True)
 
 
 def _end_epoch(ctx: TrainContext, val_data, classify: bool, seconds: float, samples: int) -> None:
