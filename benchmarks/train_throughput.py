@@ -5,11 +5,12 @@
     python benchmarks/train_throughput.py --no-memory
 
 Method: both frameworks get the same synthetic float32 batch. Each step is forward + backward + SGD
-update. After ``--warmup`` steps, the number of steps per repeat is chosen so that one repeat takes about
-``--min-time`` seconds; then repeats of scratchdl and PyTorch alternate (so that a burst of load on the
-machine hits both), each after ``--pause`` idle seconds (NumPy's OpenBLAS threads keep spinning for
-about 0.1 s after their last call and would steal cores from PyTorch's OpenMP threads), and each
-framework's samples/s is the median over its repeats. PyTorch runs with
+update. Each framework runs in its own process (``StepServer``), so neither library's threads, BLAS
+settings or heap affect the other's steps. After ``--warmup`` steps, the number of steps per repeat is
+chosen so that one repeat takes about ``--min-time`` seconds; then repeats of scratchdl and PyTorch
+alternate, one process timing while the other waits (so that a burst of load on the machine hits
+both), each after ``--pause`` idle seconds (worker threads of the other process may still be spinning),
+and each framework's samples/s is the median over its repeats. PyTorch runs with
 ``torch.set_num_threads(os.cpu_count())``; NumPy's BLAS keeps its own default thread count, reported
 with the environment. Peak memory of a W4 step is measured by ``peak_memory.py`` in fresh processes.
 """
@@ -29,7 +30,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import peak_memory  # noqa: E402
-from workloads import FRAMEWORKS, WORKLOADS, make_step  # noqa: E402
+from step_server import StepServer, process_cpu_seconds  # noqa: E402
+from workloads import FRAMEWORKS, WORKLOADS  # noqa: E402
 
 BLAS_VARIABLES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS", "OPENBLAS_THREAD_TIMEOUT",
                   "OMP_NUM_THREADS",
@@ -78,14 +80,14 @@ def environment() -> dict:
     }
 
 
-def cpu_snapshot() -> tuple[float, float, float, float]:
-    """(wall seconds, CPU seconds the whole machine was busy, CPU seconds this process used,
-    CPU seconds the hypervisor gave to other guests: "steal")."""
+def cpu_snapshot(servers: dict) -> tuple[float, float, float, float]:
+    """(wall seconds, CPU seconds the whole machine was busy, CPU seconds this process and the step
+    servers used, CPU seconds the hypervisor gave to other guests: "steal")."""
     fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
     busy = sum(fields[:7]) - fields[3] - fields[4]  # user, nice, system, irq, softirq
     tick = os.sysconf("SC_CLK_TCK")
-    own = os.times()
-    return time.perf_counter(), busy / tick, own.user + own.system, fields[7] / tick
+    own = process_cpu_seconds() + sum(server.ask("cpu") for server in servers.values())
+    return time.perf_counter(), busy / tick, own, fields[7] / tick
 
 
 def others_share(start, end) -> tuple[float, float]:
@@ -96,29 +98,15 @@ def others_share(start, end) -> tuple[float, float]:
     return max(0.0, (busy - own) / capacity), max(0.0, steal / capacity)
 
 
-def time_block(step, steps: int) -> float:
-    """Seconds taken by ``steps`` consecutive calls of ``step``."""
-    start = time.perf_counter()
-    for _ in range(steps):
-        step()
-    return time.perf_counter() - start
-
-
-def measure(name: str, batch: int, repeats: int, warmup: int, min_time: float,
+def measure(servers: dict, name: str, batch: int, repeats: int, warmup: int, min_time: float,
             pause: float = 0.2) -> dict:
     """Median samples/s of scratchdl and PyTorch on workload ``name``, repeats interleaved."""
-    steps = {fw: make_step(fw, name, batch) for fw in FRAMEWORKS}
-    per_repeat = {}
-    for fw, step in steps.items():
-        time_block(step, warmup)
-        one = max(time_block(step, 1), 1e-6)
-        per_repeat[fw] = max(1, round(min_time / one))
+    per_repeat = {fw: server.ask("prepare", name, batch, warmup, min_time) for fw, server in servers.items()}
     rates: dict[str, list[float]] = {fw: [] for fw in FRAMEWORKS}
     for _ in range(repeats):
-        for fw, step in steps.items():
-            time.sleep(pause)  # let the other library's worker threads stop spinning
-            n = per_repeat[fw]
-            rates[fw].append(n * batch / time_block(step, n))
+        for fw, server in servers.items():
+            time.sleep(pause)
+            rates[fw].append(server.ask("repeat"))
     median = {fw: statistics.median(r) for fw, r in rates.items()}
     return {
         "workload": name,
@@ -194,12 +182,19 @@ def main(argv=None) -> dict:
     args = parse_args(argv)
     torch.set_num_threads(os.cpu_count())
     env = environment()
-    results, start = [], cpu_snapshot()
-    for name in args.workloads:
-        batch = args.batch or WORKLOADS[name].batch
-        results.append(measure(name, batch, args.repeats, args.warmup, args.min_time, args.pause))
-        print(f"{name}: done", file=sys.stderr, flush=True)
-    env["others_cpu_share"], env["steal_share"] = others_share(start, cpu_snapshot())
+    servers = {fw: StepServer(fw) for fw in FRAMEWORKS}
+    results, start = [], cpu_snapshot(servers)
+    try:
+        for name in args.workloads:
+            batch = args.batch or WORKLOADS[name].batch
+            results.append(measure(servers, name, batch, args.repeats, args.warmup, args.min_time,
+                                   args.pause))
+            print(f"{name}: done", file=sys.stderr, flush=True)
+        end = cpu_snapshot(servers)
+    finally:
+        for server in servers.values():
+            server.close()
+    env["others_cpu_share"], env["steal_share"] = others_share(start, end)
     memory = peak_memory.compare("W4", args.memory_batch) if args.memory else None
     env["loadavg_after"] = os.getloadavg()
     print(format_environment(env))

@@ -38,3 +38,9 @@ def test_course_example_prints_the_course_numbers(capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[:2] == ["*** 出力 ***", "[[0.08706577 0.91293423]]"]
     assert lines[-1] == "[0.  0.5 1. ]"
+
+
+def test_input_gradient_example_prints_what_it_says(capsys):
+    block = next(b for b in BLOCKS if "requires_input_grad(False)" in b)
+    exec(block, {})
+    assert capsys.readouterr().out.strip() == "None (3, 4)"

@@ -23,8 +23,7 @@ def load_script():
 @pytest.mark.parametrize("workload, layers", [
     ("W1", ["Flatten", "Linear", "ReLU", "Linear", "ReLU", "Linear"]),
     ("W3", ["Conv2d", "ReLU", "MaxPool2d", "Flatten", "Linear", "ReLU", "Linear"]),
-    ("W4", ["Conv2d", "ReLU"] * 2 + ["MaxPool2d"] + ["Conv2d", "ReLU"] * 2 + ["MaxPool2d", "Flatten", "Linear",
-                                                                            "ReLU", "Linear"]),
+    ("W4", (["Conv2d", "ReLU"] * 2 + ["MaxPool2d"]) * 2 + ["Flatten", "Linear", "ReLU", "Linear"]),
 ])
 def test_every_layer_gets_a_row_with_both_frameworks_times(workload, layers, capsys):
     table = load_script().main([workload, "--steps", "1", "--warmup", "1", "--batch", "3"])

@@ -98,8 +98,8 @@ def test_tanh(seed, shape, scale):
 
 
 @EXAMPLES
-@given(seed=seeds, shape=shapes, slope=st.floats(0.0, 0.5))
-def test_leaky_relu(seed, shape, slope):
+@given(seed=seeds, shape=shapes, slope=st.just(0.0) | st.floats(1e-3, 0.5))  # not a subnormal slope:
+def test_leaky_relu(seed, shape, slope):    # x * 5e-324 underflows, below what differences resolve
     check(nn.LeakyReLU(slope), away_from_zero(normal(seed, shape), seed))
 
 

@@ -10,7 +10,9 @@ For an input :math:`x` of shape (N, C, H, W), a kernel :math:`k_h \times k_w`, s
 
 is a (C·kh·kw, N·oh·ow) matrix: the transpose of the course's ``functions.im2col`` layout,
 so that ``W.reshape(O, -1) @ col`` gives the output with channels first. ``col2im`` is its
-adjoint: it adds every column entry back onto the pixel it came from.
+adjoint: it adds every column entry back onto the pixel it came from. ``sample_patches`` /
+``sample_col2im`` are the same with one (C·kh·kw, oh·ow) matrix per sample, the layout ``Conv2d``
+multiplies (the products land in the output's (N, O, oh·ow) order, no transpose).
 
 No loops over samples, pixels or channels: the patches are a strided *view* of the padded
 input (``sliding_window_view``) copied once; col2im loops over the kh·kw kernel offsets only,
@@ -60,32 +62,52 @@ def window_view(x, kernel_size, stride=1):
     return xp.lib.stride_tricks.sliding_window_view(x, (kh, kw), axis=(2, 3))[:, :, ::sh, ::sw]
 
 
-def im2col(x, kernel_size, stride=1, padding=0):
-    """(N, C, H, W) images -> (C*kh*kw, N*oh*ow) patch matrix, dtype preserved.
+def sample_patches(x, kernel_size, stride=1, padding=0):
+    """(N, C, H, W) images -> (N, C*kh*kw, oh*ow): each sample's patch matrix, dtype preserved.
 
-    ``im2col(x, ...).T`` equals the course's ``functions.im2col(x, ...)``.
+    ``W.reshape(O, -1) @ sample_patches(x, ...)`` is then a batch of products whose results are
+    already the output's (N, O, oh*ow) layout.
     """
     kh, kw = _pair(kernel_size)
     windows = window_view(pad_images(x, padding), (kh, kw), stride)
     n, c, oh, ow = windows.shape[:4]
     xp = get_array_module(x)
-    return xp.ascontiguousarray(windows.transpose(1, 4, 5, 0, 2, 3)).reshape(c * kh * kw, n * oh * ow)
+    return xp.ascontiguousarray(windows.transpose(0, 1, 4, 5, 2, 3)).reshape(n, c * kh * kw, oh * ow)
+
+
+def sample_col2im(dcol, input_shape, kernel_size, stride=1, padding=0):
+    """Adjoint of ``sample_patches``: (N, C*kh*kw, oh*ow) -> (N, C, H, W), each entry added back onto
+    its pixel (overlapping windows sum); a loop over the kh*kw kernel offsets only."""
+    xp = get_array_module(dcol)
+    n, c, h, w = input_shape
+    (kh, kw), (sh, sw), (ph, pw) = _pair(kernel_size), _pair(stride), _pair(padding)
+    oh, ow = conv_output_size(h, kh, sh, ph), conv_output_size(w, kw, sw, pw)
+    patches = dcol.reshape(n, c, kh, kw, oh, ow)
+    img = xp.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=dcol.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            img[:, :, i:i + sh * oh:sh, j:j + sw * ow:sw] += patches[:, :, i, j]
+    return img[:, :, ph:ph + h, pw:pw + w]
+
+
+def im2col(x, kernel_size, stride=1, padding=0):
+    """(N, C, H, W) images -> (C*kh*kw, N*oh*ow) patch matrix, dtype preserved: the samples' patch
+    matrices (``sample_patches``) side by side.
+
+    ``im2col(x, ...).T`` equals the course's ``functions.im2col(x, ...)``.
+    """
+    patches = sample_patches(x, kernel_size, stride, padding)
+    n, rows, cols = patches.shape
+    return get_array_module(x).ascontiguousarray(patches.transpose(1, 0, 2)).reshape(rows, n * cols)
 
 
 def col2im(col, input_shape, kernel_size, stride=1, padding=0):
     """Adjoint of ``im2col``: (C*kh*kw, N*oh*ow) -> (N, C, H, W), each entry added back onto
     its pixel (overlapping windows sum). ``col2im(col, ...)`` equals the course's
     ``functions.col2im(col.T, ...)``."""
-    xp = get_array_module(col)
-    n, c, h, w = input_shape
-    (kh, kw), (sh, sw), (ph, pw) = _pair(kernel_size), _pair(stride), _pair(padding)
-    oh, ow = conv_output_size(h, kh, sh, ph), conv_output_size(w, kw, sw, pw)
-    patches = col.reshape(c, kh, kw, n, oh, ow)
-    img = xp.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=col.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            img[:, :, i:i + sh * oh:sh, j:j + sw * ow:sw] += patches[:, i, j].transpose(1, 0, 2, 3)
-    return img[:, :, ph:ph + h, pw:pw + w]
+    n = input_shape[0]
+    return sample_col2im(col.reshape(col.shape[0], n, -1).transpose(1, 0, 2), input_shape, kernel_size,
+                         stride, padding)
 
 
 # ---- stride-1 fast path -------------------------------------------------------------------------
