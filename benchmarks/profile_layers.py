@@ -30,17 +30,10 @@ def _leaves(model):
     return [(name, m) for name, m in model.named_modules() if not list(m.children())]
 
 
-def _closure_model(step):
-    """The model a ``workloads`` step function closes over."""
-    return next(c.cell_contents for c in step.__closure__
-                if type(c.cell_contents).__name__ not in ("CrossEntropyLoss", "SGD", "ndarray", "Tensor")
-                and hasattr(c.cell_contents, "named_modules"))
-
-
 def profile_scratchdl(name: str, batch: int, steps: int, warmup: int):
     """(per-leaf [forward ms, backward ms], step ms) for scratchdl."""
     step = scratchdl_step(name, batch)
-    leaves = _leaves(_closure_model(step))
+    leaves = _leaves(step.model)
     times = defaultdict(float)
     for index, (_, layer) in enumerate(leaves):
         for method in ("forward", "backward"):
@@ -59,7 +52,7 @@ def profile_scratchdl(name: str, batch: int, steps: int, warmup: int):
 def profile_torch(name: str, batch: int, steps: int, warmup: int):
     """(per-leaf [forward ms, backward ms], step ms) for PyTorch, from module hooks."""
     step = torch_step(name, batch)
-    leaves = _leaves(_closure_model(step))
+    leaves = _leaves(step.model)
     times, started = defaultdict(float), {}
     for index, (_, layer) in enumerate(leaves):
         def begin(key):

@@ -11,8 +11,8 @@ One training step = forward + backward + SGD update (lr 0.01), float32, on a syn
 shape (1x28x28 pixels in [0, 1), labels 0-9). Neither framework computes the gradient with respect to
 the data: PyTorch's input does not require grad, and the scratchdl model is told
 ``requires_input_grad(False)``, as ``scratchdl.train.fit`` does. ``make_step(framework, name, batch)``
-returns a zero-argument function doing exactly one such step; the data and the model are built once,
-outside it.
+returns a zero-argument function doing exactly one such step (its ``model`` attribute is the network);
+the data and the model are built once, outside it.
 """
 
 from __future__ import annotations
@@ -90,6 +90,7 @@ def scratchdl_step(name: str, batch: int, seed: int = 0):
         optimizer.step()
         return loss
 
+    step.model = model
     return step
 
 
@@ -137,6 +138,7 @@ def torch_step(name: str, batch: int, seed: int = 0):
         optimizer.step()
         return loss
 
+    step.model = model
     return step
 
 

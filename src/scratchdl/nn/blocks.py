@@ -5,7 +5,8 @@ The convolution and pooling layers therefore cut the batch into blocks of sample
 to stay in cache) and hand the blocks to a pool of threads (NumPy releases the GIL inside its
 loops and BLAS calls), with BLAS held to one thread meanwhile so that the threads do not fight
 over the cores. Results come back in block order, so sums over blocks are the same, bit for bit,
-whatever the number of threads. Arrays of other libraries (CuPy) run the blocks in turn.
+whatever the number of threads. ``run_elementwise`` does the same for elementwise layers (ReLU)
+over ranges of the flattened arrays. Arrays of other libraries (CuPy) run the blocks in turn.
 """
 
 from __future__ import annotations

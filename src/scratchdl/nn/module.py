@@ -161,8 +161,9 @@ class Module:
         A training loop does not need the gradient with respect to its data, and PyTorch does not
         compute it (data does not require grad): ``requires_input_grad(False)`` lets the first layer
         with parameters skip the product only dL/dx needs (``dout @ W.T`` of a Linear, the transposed
-        convolution of a Conv2d), and ``backward`` then returns None. Every layer before that one must
-        be parameter-free, so no parameter misses its gradient.
+        convolution of a Conv2d), and ``backward`` then returns None. "First" is in registration
+        order, which is the forward order in Sequential and the zoo's models; the layers before it
+        hold no parameters, so no parameter misses its gradient.
         """
         leaves = [m for m in self.modules() if not m._modules]
         for leaf in leaves:

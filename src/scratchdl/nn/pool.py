@@ -112,7 +112,8 @@ class MaxPool2d(_Pool2d):
         padded, out_shape = self._prepare(x)
         xp = get_array_module(x)
         y = xp.empty(out_shape, dtype=x.dtype)
-        argmax = xp.empty(out_shape, dtype=xp.uint8 if len(self._offsets()) < 256 else xp.int32)
+        offsets = self.kernel_size[0] * self.kernel_size[1]
+        argmax = xp.empty(out_shape, dtype=xp.uint8 if offsets <= 256 else xp.int32)
 
         def block(n0, n1):
             windows, out, arg = self._windows(padded[n0:n1], out_shape), y[n0:n1], argmax[n0:n1]
@@ -145,9 +146,6 @@ class MaxPool2d(_Pool2d):
 
         self._run(block, x_shape[0], 2 * dpad.nbytes // max(len(dpad), 1), xp)
         return self._crop(dpad)
-
-    def _offsets(self):
-        return range(self.kernel_size[0] * self.kernel_size[1])
 
 
 class AvgPool2d(_Pool2d):
