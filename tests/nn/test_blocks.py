@@ -18,21 +18,34 @@ def test_sample_blocks_cover_the_batch_in_order(monkeypatch):
     assert blocks.sample_blocks(1, 100, 10**9) == [(0, 1)]
 
 
-def test_run_blocks_returns_results_in_block_order_from_worker_threads(monkeypatch):
+def test_run_blocks_returns_results_in_block_order_from_the_caller_and_pool_threads(monkeypatch):
     monkeypatch.setattr(blocks, "NUM_THREADS", 2)
-    names = set()
+    names = []
+    started = threading.Barrier(2, timeout=5)
 
     def work(n0, n1):
-        names.add(threading.current_thread().name)
+        names.append(threading.current_thread().name)
+        if n0 < 2:
+            started.wait()          # the first two blocks wait for each other: both threads work
         return n0 * 10 + n1
 
     spans = [(0, 1), (1, 3), (3, 4), (4, 9)]
     assert blocks.run_blocks(work, spans) == [1, 13, 34, 49]
-    assert all(name.startswith("scratchdl-block") for name in names)
+    assert threading.current_thread().name in names
+    assert any(name.startswith("scratchdl-block") for name in names)
     monkeypatch.setattr(blocks, "NUM_THREADS", 1)
     names.clear()
-    assert blocks.run_blocks(work, spans) == [1, 13, 34, 49]
-    assert names == {threading.current_thread().name}
+    assert blocks.run_blocks(work=lambda n0, n1: n0 * 10 + n1, blocks=spans) == [1, 13, 34, 49]
+
+
+def test_run_blocks_inside_a_block_runs_in_turn(monkeypatch):
+    monkeypatch.setattr(blocks, "NUM_THREADS", 2)
+
+    def outer(n0, n1):
+        inner = blocks.run_blocks(lambda a, b: threading.current_thread().name, [(0, 1), (1, 2)])
+        return len(set(inner)) == 1 and inner[0] == threading.current_thread().name
+
+    assert blocks.run_blocks(outer, [(0, 1), (1, 2), (2, 3)]) == [True, True, True]
 
 
 def test_errors_in_a_block_reach_the_caller(monkeypatch):
