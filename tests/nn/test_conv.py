@@ -131,11 +131,32 @@ def test_matches_pytorch_float32(case, block_bytes):
         assert_parity(layer, x, case["seed"])
 
 
+@EXAMPLES
+@given(case=conv_cases(max_size=9))
+@with_examples
+def test_without_input_grad_matches_pytorch_and_returns_none(case):
+    """A first layer (``requires_input_grad(False)``) takes the per-sample path at any stride;
+    its output and parameter gradients still equal PyTorch's."""
+    layer, x = make(case, np.float32)
+    layer.input_grad = False
+    assert not layer._flat_pays(x.shape)
+    twin = torch_twin(layer)
+    y = layer(x)
+    dout = gen(case["seed"], 5).standard_normal(y.shape).astype(np.float32)
+    assert layer.backward(dout) is None
+    ty = twin(torch.from_numpy(x.copy()))
+    ty.backward(torch.from_numpy(dout))
+    close(y, ty)
+    close(layer.weight.grad, twin.weight.grad)
+    if layer.bias is not None:
+        close(layer.bias.grad, twin.bias.grad)
+
+
 @pytest.mark.parametrize("c_in, c_out, kernel, padding, size, flat", [
-    (1, 30, 5, 0, 28, False),   # W3's convolution: 36% of the flat layout's columns wasted, im2col
+    (1, 30, 5, 0, 28, False),   # W3's convolution: 36% of the flat layout's columns wasted: per sample
     (1, 16, 3, 1, 28, True),    # W4's first: flat layout, more output channels (col2im backward)
     (16, 16, 3, 1, 14, True),   # flat layout, as many channels (correlation backward)
-    (16, 32, 3, 1, 7, False),   # small images waste 31% in the flat layout: im2col
+    (16, 32, 3, 1, 7, False),   # small images waste 31% in the flat layout: per sample
 ])
 @BLOCKS
 def test_matches_pytorch_on_benchmark_shapes(c_in, c_out, kernel, padding, size, flat, block_bytes,
