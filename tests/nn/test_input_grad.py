@@ -50,6 +50,16 @@ def test_only_the_first_layer_with_parameters_is_told():
     assert all(layer.input_grad for layer in model)
 
 
+def test_a_layer_that_cannot_pass_none_before_the_first_keeps_the_input_gradient():
+    """A hand-written model may call Dropout.backward itself; it never gets None."""
+    model = nn.Sequential(nn.Dropout(0.5), nn.Linear(4, 3)).eval().requires_input_grad(False)
+    assert model[1].input_grad
+    y = model(np.ones((2, 4), np.float32))
+    assert model.backward(np.ones_like(y)).shape == (2, 4)
+    identity_first = nn.Sequential(nn.Identity(), nn.Linear(4, 3)).requires_input_grad(False)
+    assert not identity_first[1].input_grad
+
+
 def test_fit_skips_the_input_gradient_and_restores_it():
     rng = np.random.default_rng(0)
     model = models.MLP([8, 6, 2], rng=rng)

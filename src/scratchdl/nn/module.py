@@ -52,6 +52,7 @@ class Module:
 
     training: bool = True
     input_grad: bool = True   # False: backward may skip dL/dx and return None
+    passes_none: bool = False  # True: backward(None) returns None (layers before a skipping one)
 
     def __init__(self):
         object.__setattr__(self, "_parameters", {})
@@ -162,14 +163,14 @@ class Module:
         compute it (data does not require grad): ``requires_input_grad(False)`` lets the first layer
         with parameters skip the product only dL/dx needs (``dout @ W.T`` of a Linear, the transposed
         convolution of a Conv2d), and ``backward`` then returns None. "First" is in registration
-        order, which is the forward order in Sequential and the zoo's models; the layers before it
-        hold no parameters, so no parameter misses its gradient.
+        order, the forward order in Sequential and the zoo's models. Only layers that pass None on
+        (``passes_none``: Flatten, Identity) may come before it; after any other layer (a Dropout,
+        say, whose backward a hand-written model might call) the input gradient is kept.
         """
         leaves = [m for m in self.modules() if not m._modules]
-        for leaf in leaves:
-            if leaf._parameters:
-                leaf.input_grad = needed
-                break
+        first = next((i for i, leaf in enumerate(leaves) if leaf._parameters), None)
+        if first is not None and (needed or all(leaf.passes_none for leaf in leaves[:first])):
+            leaves[first].input_grad = needed
         return self
 
     def train(self, mode: bool = True) -> Module:

@@ -13,6 +13,8 @@ class Identity(Module):
         self._cache = True
         return x
 
+    passes_none = True
+
     def backward(self, dout):
         self.saved()
         return dout
@@ -21,6 +23,8 @@ class Identity(Module):
 class Flatten(Module):
     """(N, d1, d2, ...) -> (N, d1*d2*...); backward reshapes the gradient back (None, when the
     layer after it skipped the input gradient, stays None)."""
+
+    passes_none = True
 
     def forward(self, x):
         check_input(self, x, ndim=tuple(range(1, 9)))
