@@ -216,26 +216,36 @@ class Conv2d(Module):
         # delta on the output grid, zero where no window is, with `reach` zeros in front
         delta = to_flat(dout, rows, width, lead=reach, tail=lead)
         w2 = self.weight.data.reshape(o, -1)
+        kh, kw = kernel
         # dx by a full correlation of delta with the flipped kernel (copies O*kh*kw rows of delta),
         # or, when there are more output than input channels, by col2im of W2^T delta (C*kh*kw rows)
-        correlate = o <= c
+        correlate = o <= c and dx is not None
         flipped = self.weight.data[:, :, ::-1, ::-1].transpose(1, 0, 2, 3).reshape(c, -1)
 
-        def input_grad(n0, n1, span, delta_block):
-            if correlate:
-                return flipped @ self._flat_patches(delta, kernel, width, lead + n0 * area, span)
-            return self._col2im_flat(w2.T @ delta_block, width, lead + reach)[:, lead:]
+        def correlation_block(n0, n1, span, delta_block):
+            # the patches P of delta serve both products: dx = W_flip P, and, over the input's
+            # positions p, dW[o, c, i, j] = sum_p delta[o, p - i*width - j] x[c, p]
+            #                             = (P x^T)[(o, kh-1-i, kw-1-j), c]
+            patches = self._flat_patches(delta, kernel, width, lead + n0 * area, span)
+            x_block = flat[:, lead + n0 * area: lead + n0 * area + span]
+            dw = (patches @ x_block.T).reshape(o, kh, kw, c)[:, ::-1, ::-1]      # [o, i, j, c]
+            return flipped @ patches, dw.transpose(3, 1, 2, 0).reshape(c * taps, o)
 
         def block(n0, n1):
             span = (n1 - n0) * area
             delta_block = delta[:, reach + n0 * area: reach + n0 * area + span]
+            if correlate:
+                dxb, dw2t = correlation_block(n0, n1, span, delta_block)
+            else:
+                if dx is not None:
+                    dxb = self._col2im_flat(w2.T @ delta_block, width, lead + reach)[:, lead:]
+                dw2t = self._flat_patches(flat, kernel, width, n0 * area, span) @ delta_block.T
             if dx is not None:
-                dxb = input_grad(n0, n1, span, delta_block)[:, :span].reshape(c, n1 - n0, rows, width)
+                dxb = dxb[:, :span].reshape(c, n1 - n0, rows, width)
                 dx[n0:n1] = dxb[:, :, :h, :w].transpose(1, 0, 2, 3)
-            dw2t = self._flat_patches(flat, kernel, width, n0 * area, span) @ delta_block.T
             return dw2t, self._bias_grad(delta_block)          # zeros between images add nothing
 
-        rows_per_sample = (max(c, o) if correlate and dx is not None else c) * taps * area
+        rows_per_sample = (o if correlate else c) * taps * area
         return block, self._blocks(n, rows_per_sample * dout.itemsize)
 
     def _col2im_flat(self, dcol, width, extra):
