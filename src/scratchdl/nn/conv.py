@@ -51,7 +51,10 @@ class Conv2d(Module):
 
     With stride 1 the input gradient is itself a convolution: :math:`\delta`, zero-padded by
     kh-1, kw-1, correlated with the kernel flipped in both axes and with C and O swapped
-    (:math:`\partial L/\partial x = W_{flip} \cdot \mathrm{im2col}(\delta)`, no col2im). Stride-1
+    (:math:`\partial L/\partial x = W_{flip} \cdot \mathrm{im2col}(\delta)`, no col2im), and the same
+    patches of :math:`\delta` give the weight gradient without patches of :math:`x`:
+    :math:`\partial L/\partial W_{o,c,i,j} = \sum_p \delta_{o,\,p - (i, j)}\, x_{c,p}` over input
+    positions :math:`p`, one product :math:`\mathrm{im2col}(\delta)\, x^\top`. Stride-1
     layers that need :math:`\partial L/\partial x` use the contiguous patch layout of
     ``im2col.flat_patches`` for :math:`x` and :math:`\delta` (``_flat_pays``); the others one patch
     matrix per sample, :math:`Y_n = W_2\,\mathrm{col}_n` (``sample_patches`` / ``sample_col2im``),
