@@ -159,7 +159,7 @@ class Conv2d(Module):
                                               self.stride, self.padding)
                 col = sample_patches(source[n0:n1], self.kernel_size, self.stride, self.padding)
                 dw2 = (delta @ col.transpose(0, 2, 1)).sum(axis=0)        # dW2 = sum_n delta_n col_n^T
-                return dw2.T, self._bias_grad(delta.sum(axis=0))
+                return dw2.T, self._bias_grad(delta, axis=(0, 2))
 
             blocks = self._blocks(n, c * taps * dout.shape[2] * dout.shape[3] * dout.itemsize)
         else:
@@ -174,9 +174,10 @@ class Conv2d(Module):
             self.bias.grad += db
         return dx
 
-    def _bias_grad(self, delta):
-        """:math:`\\sum` of ``delta`` (O, span) over its columns: a block's share of dL/db."""
-        return delta.sum(axis=1) if self.bias is not None else 0
+    def _bias_grad(self, delta, axis=1):
+        """:math:`\\sum` of ``delta`` over every axis but the channel one (``axis``: the others),
+        a block's share of dL/db; nothing is summed for a layer without bias."""
+        return delta.sum(axis=axis) if self.bias is not None else 0
 
     def _store(self, y, out) -> None:
         """``y[...] = out + b``, in one pass."""
