@@ -29,6 +29,10 @@ class CheckpointError(ScratchDLError, ValueError):
     """A checkpoint that is missing, truncated, corrupted or not scratchdl's."""
 
 
+class ExportError(ScratchDLError, ValueError):
+    """A model that cannot be written as ONNX: a layer with no ONNX form, or a bad opset."""
+
+
 def unknown_name(kind: str, name, valid) -> ConfigError:
     """The error for a name that is not one of ``valid``, listing the valid ones."""
     return ConfigError(f"unknown {kind} {name!r}; valid: {', '.join(sorted(valid))}")
