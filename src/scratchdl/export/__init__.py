@@ -31,7 +31,7 @@ def _require_onnx():
     try:
         import onnx
     except ImportError:
-        raise ExportError('export: ONNX export needs the onnx package: pip install -e ".[onnx]"') from None
+        raise ExportError('ONNX export needs the onnx package: pip install -e ".[onnx]"') from None
     return onnx
 
 
@@ -42,7 +42,7 @@ def check_opset(opset) -> int:
     if opset is None:
         return min(DEFAULT_OPSET, newest)
     if not isinstance(opset, (int, np.integer)) or not MIN_OPSET <= opset <= newest:
-        raise ExportError(f"export: opset must be an int from {MIN_OPSET} to {newest} "
+        raise ExportError(f"opset: must be an int from {MIN_OPSET} to {newest} "
                           f"(the installed onnx's newest), got {opset!r}")
     return int(opset)
 
@@ -51,13 +51,13 @@ def model_dtype(model, dtype=None) -> np.dtype:
     """The one floating dtype of ``model``'s parameters (``dtype`` or the default if it has none)."""
     dtypes = {np.dtype(p.data.dtype) for p in model.parameters()}
     if len(dtypes) > 1:
-        raise ExportError(f"export: the model mixes parameter dtypes {sorted(map(str, dtypes))}; "
+        raise ExportError(f"model: mixes parameter dtypes {sorted(map(str, dtypes))}; "
                           "call model.to(np.float32) or model.to(np.float64) first")
     found = dtypes.pop() if dtypes else np.dtype(dtype or get_default_dtype())
     if dtype is not None and np.dtype(dtype) != found:
-        raise ExportError(f"export: dtype {np.dtype(dtype)} given, but the model's parameters are {found}")
+        raise ExportError(f"dtype: {np.dtype(dtype)} given, but the model's parameters are {found}")
     if found not in (np.float32, np.float64):
-        raise ExportError(f"export: expected a float32 or float64 model, got {found}")
+        raise ExportError(f"model: expected a float32 or float64 model, got {found}")
     return found
 
 
@@ -82,7 +82,7 @@ def build_onnx(model, input_shape, opset=None, dtype=None):
     except (TypeError, ValueError):
         shape = ()
     if not shape or min(shape) < 1:
-        raise ExportError(f"export: input_shape must be positive ints without the batch axis, "
+        raise ExportError(f"input_shape: must be positive ints without the batch axis, "
                           f"e.g. (1, 28, 28), got {input_shape!r}")
     dtype = model_dtype(model, dtype)
     from .graph import GraphBuilder
@@ -113,6 +113,6 @@ def to_onnx(model, path, input_shape, opset=None, *, dtype=None) -> Path:
     if casts:
         layers = ", ".join(f"{path} ({op})" for path, op in casts)
         warnings.warn(ExportPrecisionWarning(
-            f"export: ONNX Runtime has no float64 kernel for some layers, which run in float32 inside the "
+            f"ONNX Runtime has no float64 kernel for some layers, which run in float32 inside the "
             f"float64 graph (input and output stay float64): {layers}"), stacklevel=2)
     return write_atomic(path, lambda tmp: onnx.save_model(proto, str(tmp)))

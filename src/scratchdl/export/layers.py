@@ -70,7 +70,7 @@ def emit(b, layer: Module, x: str, path: str) -> str:
     if fn is None:
         where = f"at {path!r}" if path else "(the model itself)"
         raise ExportError(
-            f"export: layer {type(layer).__name__} {where} has no ONNX form: only scratchdl.nn layers, "
+            f"layer {type(layer).__name__} {where} has no ONNX form: only scratchdl.nn layers, "
             f"Sequential and the zoo's models export, and a subclass must keep its parent's forward; "
             f"add one with @scratchdl.export.register({type(layer).__name__})"
         )
