@@ -9,7 +9,9 @@ from .convnet import ConvNet, check_input_shape, shrink
 
 
 class AlexNet(ConvNet):
-    """AlexNet's layout scaled down for 28x28 and 8x8 images.
+    """AlexNet-style CNN: a large strided first kernel, overlapping max-pools, dropout before affine layers.
+
+    AlexNet's layout scaled down for 28x28 and 8x8 images.
 
     ``features``: conv ``first_kernel`` stride ``first_stride`` (padding ``first_kernel // 2``) - ReLU -
     max-pool 3/2 - conv 5x5 - ReLU - max-pool 3/2 - three conv 3x3 with ReLU - max-pool 3/2, with

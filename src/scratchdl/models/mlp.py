@@ -8,7 +8,9 @@ from ..nn import activation as make_activation
 
 
 class MLP(Module):
-    """Fully connected net ``sizes[0] -> sizes[1] -> ... -> sizes[-1]``.
+    """Fully connected network: affine layers with an activation between them.
+
+    Layer widths ``sizes[0] -> sizes[1] -> ... -> sizes[-1]``.
 
     Each hidden layer is Linear, [BatchNorm1d], activation, [Dropout]; the last layer is a
     plain Linear giving logits. Inputs of any shape (N, ...) are flattened first.
