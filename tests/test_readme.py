@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+
 def read(name: str) -> str:
     return (Path(__file__).parents[1] / name).read_text(encoding="utf-8")
 
