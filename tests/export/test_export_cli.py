@@ -130,3 +130,8 @@ def test_out_in_a_new_folder(trained_run, tmp_path, cli):
     status, out, err = cli("export", trained_run, "--out", tmp_path / "a" / "b" / "m.onnx")
     assert status == 0, err
     assert [p.name for p in (tmp_path / "a" / "b").iterdir()] == ["m.onnx"]
+
+
+def test_help(cli):
+    status, out, _ = cli("export", "--help")
+    assert status == 0 and "usage: scratchdl export" in out and "--opset" in out

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from ..atomic import write_atomic
-from ..backend import get_default_dtype
+from ..backend import get_array_module, get_default_dtype
 from ..errors import ExportError
 from .layers import EXPORTERS, emit, register
 
@@ -63,10 +63,12 @@ def model_dtype(model, dtype=None) -> np.dtype:
 
 def _output_shape(model, input_shape, dtype) -> tuple[int, ...]:
     """The eval-mode output shape for one sample; scratchdl's own error if the shape does not fit."""
+    first = next(model.parameters(), None)
+    xp = np if first is None else get_array_module(first.data)   # CuPy for a model on a GPU
     modes = [m.training for m in model.modules()]
     model.eval()
     try:
-        out = model(np.zeros((1, *input_shape), dtype=dtype))
+        out = model(xp.zeros((1, *input_shape), dtype=dtype))
     finally:
         for m, mode in zip(model.modules(), modes, strict=True):
             m.training = mode
