@@ -10,7 +10,7 @@ from export_helpers import export_and_compare, randomize_batch_norm, session
 
 from scratchdl import nn
 from scratchdl.errors import ExportError, ScratchDLError, ShapeError
-from scratchdl.export import to_onnx
+from scratchdl.export import EXPORTERS, register, to_onnx
 
 
 def rng():
@@ -130,6 +130,17 @@ def test_subclass_with_own_forward_is_refused_but_plain_subclass_exports(tmp_pat
     with pytest.raises(ExportError, match=r"Doubler \(the model itself\)"):
         to_onnx(Doubler(), tmp_path / "m.onnx", (3,))
     export_and_compare(nn.Sequential(QuietReLU()), (3,), tmp_path / "q.onnx")
+
+
+def test_register_gives_an_own_layer_its_onnx_form(tmp_path):
+    try:
+        @register(Doubler)
+        def doubler(builder, layer, x, path):
+            return builder.node("Add", [x, x], path or "Doubler")
+
+        export_and_compare(nn.Sequential(nn.Linear(3, 4, rng=rng()), Doubler()), (3,), tmp_path / "m.onnx")
+    finally:
+        EXPORTERS.pop(Doubler, None)
 
 
 @pytest.mark.parametrize("opset", [12, 0, 10_000, "17"])

@@ -46,7 +46,15 @@ EXPORTERS: dict[type, Callable] = {}
 
 
 def register(*classes: type):
-    """Decorator: ``fn(builder, layer, x, path) -> output name`` exports layers of ``classes``."""
+    """Decorator: ``fn(builder, layer, x, path) -> output name`` exports layers of ``classes``.
+
+    ``builder.node(op, inputs, name, **attributes)`` appends one ONNX node and returns its output's
+    name; ``builder.initializer(name, array)`` adds a constant (in the graph's dtype). For example::
+
+        @scratchdl.export.register(Doubler)
+        def doubler(builder, layer, x, path):
+            return builder.node("Add", [x, x], path or "Doubler")
+    """
 
     def add(fn):
         for cls in classes:
