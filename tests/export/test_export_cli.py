@@ -100,6 +100,18 @@ def test_float64_run_says_which_layers_run_in_float32(tmp_path, cli):
     np.testing.assert_allclose(y, model.eval()(x), rtol=1e-4, atol=1e-5)
 
 
+def test_mlp_run_on_vectors(tmp_path, cli):
+    model = models.build("mlp", (2,), 3, hidden=(8,))
+    meta = {"model": {"name": "mlp", "config": model.config}, "dtype": "float32",
+            "dataset": {"name": "spiral", "input_shape": [2], "num_classes": 3, "classes": None}}
+    checkpoint.save(tmp_path / "run", model, meta=meta)
+    status, out, err = cli("export", tmp_path / "run", "--out", tmp_path / "mlp.onnx")
+    assert status == 0 and "(batch, 2)" in out, err
+    x = np.random.default_rng(0).normal(size=(5, 2)).astype(np.float32)
+    np.testing.assert_allclose(session(tmp_path / "mlp.onnx").run(None, {"input": x})[0], model.eval()(x),
+                               rtol=1e-5, atol=1e-6)
+
+
 def one_line_error(status, out, err):
     assert status == 2
     assert err.startswith("scratchdl export: error: ") and err.count("\n") == 1, err
