@@ -20,7 +20,7 @@ from .layers import EXPORTERS, emit, register
 __all__ = ["DEFAULT_OPSET", "EXPORTERS", "MIN_OPSET", "ExportPrecisionWarning", "register", "to_onnx"]
 
 DEFAULT_OPSET = 17
-MIN_OPSET = 13  # Softmax over one axis, Split/Reduce forms used here
+MIN_OPSET = 13  # Softmax over a single axis, as scratchdl's, from opset 13
 
 
 class ExportPrecisionWarning(UserWarning):

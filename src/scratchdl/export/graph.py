@@ -13,7 +13,7 @@ import numpy as np
 
 from ..backend import to_numpy
 
-# Operators for which onnxruntime (1.18 to 1.32 at least) registers no float64 CPU kernel.
+# Operators for which onnxruntime (checked: 1.32) registers no float64 CPU kernel.
 NO_DOUBLE_KERNEL = frozenset({"Conv", "AveragePool", "Erf"})
 
 
