@@ -25,13 +25,17 @@ def test_redraws_one_figure_per_epoch_in_a_notebook(monkeypatch):
     monkeypatch.setattr(live_module, "in_notebook", lambda: True)
     import IPython.display
 
-    shown = []
-    monkeypatch.setattr(IPython.display, "display", lambda obj, display_id=None: shown.append(obj) or Handle())
-    updates = []
+    shown, updates = [], []
 
     class Handle:
         def update(self, obj):
             updates.append(obj)
+
+    def display(obj, display_id=None):
+        shown.append(obj)
+        return Handle()
+
+    monkeypatch.setattr(IPython.display, "display", display)
 
     curves = LiveCurves()
     train(curves, epochs=3)
