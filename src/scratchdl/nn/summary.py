@@ -46,6 +46,20 @@ class Summary:
         return "\n".join(lines)
 
 
+    def _repr_html_(self) -> str:
+        """Jupyter's view: the same table as ``str``, as HTML."""
+        import html
+
+        head = "".join(f"<th>{h}</th>" for h in ("Layer", "Type", "Output shape", "Params", "MACs"))
+        body = "".join(
+            f"<tr><td>{html.escape(r.name)}</td><td>{html.escape(r.layer)}</td><td>{r.output_shape}</td>"
+            f"<td style='text-align:right'>{r.params:,}</td><td style='text-align:right'>{r.macs:,}</td></tr>"
+            for r in self.rows)
+        foot = (f"<tr><td colspan=3>Total params</td><td style='text-align:right'>{self.total_params:,}</td>"
+                f"<td style='text-align:right'>{self.total_macs:,}</td></tr>")
+        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}{foot}</tbody></table>"
+
+
 def summary(model, input_shape, dtype=None) -> Summary:
     """Run one zero sample of shape ``input_shape`` (without the batch axis) through ``model``
     in eval mode and tabulate every leaf layer it calls."""
