@@ -1,4 +1,9 @@
-"""``summary(model, input_shape)``: the Keras-style table a learner wants first."""
+"""``summary(model, input_shape)``: the Keras-style table a learner wants first.
+
+As torchinfo's ``summary`` (and Keras's ``model.summary()``), it prints the table; it also returns
+it as a ``Summary`` whose ``str`` and ``repr`` are the table and whose fields (``rows``,
+``total_params``, ``total_macs``) a program can read. ``verbose=False`` only returns it.
+"""
 
 from __future__ import annotations
 
@@ -21,7 +26,10 @@ class SummaryRow:
 
 @dataclass
 class Summary:
-    """Rows of (layer, output shape, parameters, multiply-adds per sample) and their totals."""
+    """A model's layers in a table: output shapes, parameter counts and multiply-adds per sample.
+
+    ``str(s)`` and ``repr(s)`` are the table; ``rows`` holds one ``SummaryRow`` per leaf layer.
+    """
 
     rows: list[SummaryRow] = field(default_factory=list)
     total_params: int = 0
@@ -45,10 +53,16 @@ class Summary:
         lines.append(f"Multiply-adds per sample: {self.total_macs:,}")
         return "\n".join(lines)
 
+    __repr__ = __str__
 
-def summary(model, input_shape, dtype=None) -> Summary:
-    """Run one zero sample of shape ``input_shape`` (without the batch axis) through ``model``
-    in eval mode and tabulate every leaf layer it calls."""
+
+def summary(model, input_shape, dtype=None, verbose: bool = True) -> Summary:
+    """Print and return the table of the layers ``model`` runs on one sample of ``input_shape``.
+
+    One zero sample of shape ``input_shape`` (without the batch axis) goes through ``model`` in
+    eval mode, and every leaf layer it calls is tabulated. ``verbose=False`` returns the table
+    without printing it.
+    """
     names = {id(m): path for path, m in model.named_modules()}
     param = next(model.parameters(), None)
     if dtype is None:
@@ -76,4 +90,6 @@ def summary(model, input_shape, dtype=None) -> Summary:
         for m, mode in zip(model.modules(), was_training, strict=True):
             m.training = mode
     result.total_params = result.trainable_params = model.num_parameters()
+    if verbose:
+        print(result)
     return result

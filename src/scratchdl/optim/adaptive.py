@@ -13,12 +13,12 @@ class AdaGrad(Optimizer):
 
     hyperparameters = ("lr", "eps", "weight_decay")
 
-    def __init__(self, params, lr: float = 0.01, eps: float = 1e-10, weight_decay: float = 0.0):
+    def __init__(self, params=None, lr: float = 0.01, eps: float = 1e-10, weight_decay: float = 0.0):
         super().__init__(params, lr)
         self.eps = _positive(self, "eps", eps)
         self.weight_decay = _non_negative(self, "weight_decay", weight_decay)
 
-    def update(self, p, g, state):
+    def update_parameter(self, p, g, state):
         xp = get_array_module(g)
         if self.weight_decay:
             g = g + self.weight_decay * p.data
@@ -38,7 +38,7 @@ class RMSProp(Optimizer):
 
     hyperparameters = ("lr", "alpha", "eps", "weight_decay", "momentum", "centered")
 
-    def __init__(self, params, lr: float = 0.01, alpha: float = 0.99, eps: float = 1e-8,
+    def __init__(self, params=None, lr: float = 0.01, alpha: float = 0.99, eps: float = 1e-8,
                  weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False):
         super().__init__(params, lr)
         self.alpha = _non_negative(self, "alpha", alpha)
@@ -47,7 +47,7 @@ class RMSProp(Optimizer):
         self.momentum = _non_negative(self, "momentum", momentum)
         self.centered = bool(centered)
 
-    def update(self, p, g, state):
+    def update_parameter(self, p, g, state):
         xp = get_array_module(g)
         if self.weight_decay:
             g = g + self.weight_decay * p.data
@@ -83,14 +83,14 @@ class Adam(Optimizer):
     hyperparameters = ("lr", "betas", "eps", "weight_decay")
     decoupled = False
 
-    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
+    def __init__(self, params=None, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0):
         super().__init__(params, lr)
         self.betas = (float(betas[0]), float(betas[1]))
         self.eps = _positive(self, "eps", eps)
         self.weight_decay = _non_negative(self, "weight_decay", weight_decay)
 
-    def update(self, p, g, state):
+    def update_parameter(self, p, g, state):
         xp = get_array_module(g)
         beta1, beta2 = self.betas
         if self.weight_decay:
@@ -114,6 +114,6 @@ class AdamW(Adam):
 
     decoupled = True
 
-    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
+    def __init__(self, params=None, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.01):
         super().__init__(params, lr, betas, eps, weight_decay)
