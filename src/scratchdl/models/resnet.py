@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ..errors import ConfigError
 from ..nn import BatchNorm2d, Conv2d, GlobalAvgPool2d, Linear, ReLU, Residual, Sequential
+from .config import int_list
 from .convnet import ConvNet, check_input_shape
 
 
@@ -24,7 +25,7 @@ class ResNet(ConvNet):
                  dtype=None):
         super().__init__()
         in_channels, height, width = check_input_shape("ResNet", input_shape)
-        stages = [int(s) for s in stages]
+        stages = int_list("ResNet", "stages", stages)
         if not stages or blocks_per_stage < 1:
             raise ConfigError(
                 f"ResNet: needs at least one stage and one block per stage, got stages={stages}, "

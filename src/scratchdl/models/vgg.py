@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..errors import ConfigError
 from ..nn import BatchNorm2d, Conv2d, Dropout, Linear, MaxPool2d, ReLU, Sequential
+from .config import int_list
 from .convnet import ConvNet, check_input_shape, shrink
 
 
@@ -23,8 +24,8 @@ class VGG(ConvNet):
                  rng=None, dtype=None):
         super().__init__()
         in_channels, height, width = check_input_shape("VGG", input_shape)
-        cfg = [v if v == "M" else int(v) for v in cfg]
-        hidden = [int(h) for h in hidden]
+        cfg = int_list("VGG", "cfg", cfg, markers=("M",))
+        hidden = int_list("VGG", "hidden", hidden)
         if not any(v != "M" for v in cfg):
             raise ConfigError(f"VGG: cfg needs at least one conv width, got {cfg}")
         self.config = {"input_shape": [in_channels, height, width], "num_classes": num_classes,
