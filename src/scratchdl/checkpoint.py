@@ -38,8 +38,9 @@ REPR_ARRAYS = 12  # weights listed by a Checkpoint's repr before "... and N more
 
 @dataclass(repr=False)
 class Checkpoint:
-    """What ``load`` returns: the JSON metadata and the arrays it names.
+    """A loaded checkpoint: its metadata and the arrays of the model and the optimizer.
 
+    What ``load`` returns: the JSON metadata and the arrays it names.
     ``restore(ckpt, model, optimizer)`` puts them into live objects. Its ``repr`` summarizes:
     the model, epoch and step, and each weight's name, shape and dtype, never the numbers.
     """

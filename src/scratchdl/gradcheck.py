@@ -30,7 +30,9 @@ from .nn.module import Module
 
 @dataclass
 class GradcheckResult:
-    """Relative error per checked array (``input``, parameter names) and the worst of them."""
+    """The result of a gradient check: the relative error of each array and the worst one.
+
+    Relative error per checked array (``input``, parameter names) and the worst of them."""
 
     errors: dict[str, float] = field(default_factory=dict)
 

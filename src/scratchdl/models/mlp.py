@@ -9,7 +9,9 @@ from .config import int_list
 
 
 class MLP(Module):
-    """Fully connected net ``sizes[0] -> sizes[1] -> ... -> sizes[-1]``.
+    """A fully connected network: Linear layers and activations, ending in class scores.
+
+    Fully connected net ``sizes[0] -> sizes[1] -> ... -> sizes[-1]``.
 
     Each hidden layer is Linear, [BatchNorm1d], activation, [Dropout]; the last layer is a
     plain Linear giving logits. Inputs of any shape (N, ...) are flattened first.

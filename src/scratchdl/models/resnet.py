@@ -10,7 +10,9 @@ from .convnet import ConvNet, check_input_shape
 
 
 class ResNet(ConvNet):
-    """``features``: stem ``Conv2d(C, stem_channels, 3, padding=1, bias=False) - BatchNorm2d - ReLU``
+    """A ResNet-style network: residual blocks with shortcuts, global average pooling, a Linear layer.
+
+    ``features``: stem ``Conv2d(C, stem_channels, 3, padding=1, bias=False) - BatchNorm2d - ReLU``
     (no stem pooling: the images are small), then for each width in ``stages``, ``blocks_per_stage``
     ``Residual`` blocks (torchvision's BasicBlock: two 3x3 convs with batch norm, identity shortcut or
     a 1x1 projection when the shape changes); every stage after the first starts with stride 2.

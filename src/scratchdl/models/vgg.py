@@ -9,7 +9,9 @@ from .convnet import ConvNet, check_input_shape, shrink
 
 
 class VGG(ConvNet):
-    """``features`` from ``cfg``: an int ``c`` is ``Conv2d(., c, 3, padding=1)`` [``BatchNorm2d``]
+    """A VGG-style network: stacks of 3x3 convolutions and max-pools, then fully connected layers.
+
+    ``features`` from ``cfg``: an int ``c`` is ``Conv2d(., c, 3, padding=1)`` [``BatchNorm2d``]
     ``ReLU``, ``"M"`` a ``MaxPool2d(2)``; then ``classifier``: for each size in ``hidden``,
     ``Linear - ReLU`` [``Dropout``], and a last ``Linear`` to ``num_classes``.
 

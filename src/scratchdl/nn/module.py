@@ -24,7 +24,9 @@ BOOK_ALIASES = {"W": ("weight", "data"), "b": ("bias", "data"), "dW": ("weight",
 
 
 class Parameter:
-    """A trainable array ``data`` and the gradient ``grad`` accumulated into it (same shape, dtype)."""
+    """A trainable array and the gradient accumulated into it.
+
+    ``data`` is the array, ``grad`` the gradient (same shape and dtype), which ``backward`` adds to."""
 
     def __init__(self, data):
         self.data = data
@@ -328,11 +330,11 @@ def _instead(value) -> str:
 
 
 class Sequential(Module):
-    """Layers applied in order; backward runs them in reverse. Children are named ``0``, ``1``, ...
+    """Layers applied one after another; backward runs them in reverse.
 
-    The layers are separate arguments, as in PyTorch: ``nn.Sequential(nn.Linear(4, 3), nn.ReLU())``,
-    or ``nn.Sequential(*layers)`` for a list. Anything that is not a layer is a ``ModuleTypeError``
-    (a ``TypeError``).
+    Children are named ``0``, ``1``, ... The layers are separate arguments, as in PyTorch:
+    ``nn.Sequential(nn.Linear(4, 3), nn.ReLU())``, or ``nn.Sequential(*layers)`` for a list.
+    Anything that is not a layer is a ``ModuleTypeError`` (a ``TypeError``).
     """
 
     def __init__(self, *layers: Module):
@@ -369,11 +371,12 @@ class Sequential(Module):
 
 
 class ModuleList(Module):
-    """A list of layers that are registered (``0``, ``1``, ...) but not run: call them yourself.
+    """A list of registered layers that your own forward calls.
 
-    As in PyTorch: ``self.blocks = nn.ModuleList([nn.Linear(4, 4) for _ in range(3)])`` puts their
-    parameters into ``parameters()`` and ``state_dict()``; ``forward`` and ``backward`` are the
-    enclosing module's to write.
+    The layers are registered (``0``, ``1``, ...) but not run. As in PyTorch,
+    ``self.blocks = nn.ModuleList([nn.Linear(4, 4) for _ in range(3)])`` puts their parameters
+    into ``parameters()`` and ``state_dict()``; ``forward`` and ``backward`` are the enclosing
+    module's to write.
     """
 
     def __init__(self, layers=()):

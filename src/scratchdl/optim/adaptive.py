@@ -8,7 +8,9 @@ from .optimizer import Optimizer, _non_negative, _positive
 
 
 class AdaGrad(Optimizer):
-    r""":math:`h \leftarrow h + g^2,\quad \theta \leftarrow \theta - \eta\, g / (\sqrt h + \epsilon)`
+    r"""AdaGrad: each parameter's step shrinks as its squared gradients add up.
+
+    :math:`h \leftarrow h + g^2,\quad \theta \leftarrow \theta - \eta\, g / (\sqrt h + \epsilon)`
     (with weight decay, :math:`g \leftarrow g + \lambda\theta` first)."""
 
     hyperparameters = ("lr", "eps", "weight_decay")
@@ -28,7 +30,9 @@ class AdaGrad(Optimizer):
 
 
 class RMSProp(Optimizer):
-    r""":math:`h \leftarrow \alpha h + (1 - \alpha) g^2,\quad
+    r"""RMSProp: each parameter's step divided by a running average of its squared gradients.
+
+    :math:`h \leftarrow \alpha h + (1 - \alpha) g^2,\quad
     \theta \leftarrow \theta - \eta\, g / (\sqrt h + \epsilon)`.
 
     ``centered`` subtracts the squared running mean of :math:`g` from :math:`h`; ``momentum``
@@ -70,7 +74,9 @@ class RMSProp(Optimizer):
 
 
 class Adam(Optimizer):
-    r"""With :math:`t` the step number:
+    r"""Adam: steps scaled by running averages of the gradient and of its square.
+
+    With :math:`t` the step number:
 
     .. math::
         m \leftarrow \beta_1 m + (1-\beta_1) g, \quad v \leftarrow \beta_2 v + (1-\beta_2) g^2, \\
@@ -109,7 +115,9 @@ class Adam(Optimizer):
 
 
 class AdamW(Adam):
-    r"""Adam with decoupled weight decay: :math:`\theta \leftarrow \theta(1 - \eta\lambda)` before
+    r"""Adam with weight decay applied to the weights directly (decoupled from the gradient).
+
+    Adam with decoupled weight decay: :math:`\theta \leftarrow \theta(1 - \eta\lambda)` before
     the Adam step (default :math:`\lambda = 0.01`)."""
 
     decoupled = True

@@ -7,7 +7,9 @@ from .optimizer import Optimizer, _non_negative
 
 
 class SGD(Optimizer):
-    r"""With weight decay :math:`\lambda`, momentum :math:`\mu`, dampening :math:`\tau`:
+    r"""Stochastic gradient descent, with optional momentum, Nesterov momentum and weight decay.
+
+    With weight decay :math:`\lambda`, momentum :math:`\mu`, dampening :math:`\tau`:
 
     .. math::
         g \leftarrow g + \lambda\theta, \quad
@@ -45,7 +47,9 @@ class SGD(Optimizer):
 
 
 class Momentum(SGD):
-    r"""The course's Momentum, :math:`v \leftarrow \mu v - \eta g,\ \theta \leftarrow \theta + v`
+    r"""The course's Momentum: SGD that keeps 90% of its previous step's velocity.
+
+    The course's Momentum, :math:`v \leftarrow \mu v - \eta g,\ \theta \leftarrow \theta + v`
     (:math:`\mu = 0.9`): the same steps as ``SGD(momentum=0.9)`` for a constant :math:`\eta`."""
 
     def __init__(self, params=None, lr: float = 0.01, momentum: float = 0.9, weight_decay: float = 0.0):
@@ -53,7 +57,9 @@ class Momentum(SGD):
 
 
 class Nesterov(SGD):
-    r"""Nesterov accelerated gradient: ``SGD(momentum=0.9, nesterov=True)``, the gradient taken
+    r"""SGD with Nesterov momentum: the gradient is taken where the momentum is heading.
+
+    Nesterov accelerated gradient: ``SGD(momentum=0.9, nesterov=True)``, the gradient taken
     at the look-ahead point :math:`\theta - \eta\mu b`."""
 
     def __init__(self, params=None, lr: float = 0.01, momentum: float = 0.9, weight_decay: float = 0.0):
