@@ -40,7 +40,8 @@ def test_readme_has_examples_and_two_setup_commands():
 
 
 @pytest.mark.parametrize("index", range(len(BLOCKS)))
-def test_readme_example_runs(index, capsys):
+def test_readme_example_runs(index, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # an example that saves a checkpoint writes under runs/ here
     run_example(BLOCKS[index], f"README.md example {index}", capsys)
 
 
@@ -64,3 +65,16 @@ def test_input_gradient_example_prints_what_it_says(capsys):
     block = next(b for b in BLOCKS if "requires_input_grad(False)" in b)
     exec(block, {})
     assert capsys.readouterr().out.strip() == "None (3, 4)"
+
+
+def test_own_loop_example_saves_restores_and_prints_what_it_says(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    block = next(b for b in BLOCKS if "checkpoint.restore(" in b)
+    for spelling in ("data.DataLoader((x, t)", "nn.Sequential(", "optim.SGD(", "checkpoint.save(",
+                     "checkpoint.load(path)"):
+        assert spelling in block
+    namespace = {}
+    exec(block, namespace)
+    assert capsys.readouterr().out.splitlines() == ["runs/my-loop/checkpoint.json", "True"]
+    net, twin, x = namespace["net"], namespace["twin"], namespace["x"]
+    assert (twin(x) == net(x)).all()

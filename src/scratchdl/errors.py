@@ -13,6 +13,10 @@ class DTypeError(ScratchDLError, TypeError):
     """An array has the wrong dtype (e.g. float64 input to a float32 layer)."""
 
 
+class ModuleTypeError(ScratchDLError, TypeError):
+    """Something that is not a Module where a layer was expected (``nn.Sequential([...])``, ``"relu"``)."""
+
+
 class DataError(ScratchDLError, ValueError):
     """Bad values in data: NaN or Inf, labels out of range, unreadable or corrupted files."""
 

@@ -119,7 +119,7 @@ def run_models(args) -> int:
     for name in sorted(models.MODELS):
         for shape in ((1, 8, 8), (1, 28, 28)):
             model = models.build(name, shape, 10)
-            s = model.summary(shape)
+            s = model.summary(shape, verbose=False)
             print(f"{name:<11} input {'x'.join(map(str, shape)):<8} {s.total_params:>10,} params "
                   f"{s.total_macs:>12,} multiply-adds/sample   {describe(type(model))}")
     return 0

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from ..errors import ConfigError
 from ..nn import BatchNorm2d, Conv2d, GlobalAvgPool2d, Linear, ReLU, Residual, Sequential
+from .config import int_list
 from .convnet import ConvNet, check_input_shape
 
 
 class ResNet(ConvNet):
-    """ResNet-style CNN: a 3x3 stem, stages of residual blocks, global average pooling, one affine layer.
+    """A ResNet-style network: residual blocks with shortcuts, global average pooling, a Linear layer.
 
     ``features``: stem ``Conv2d(C, stem_channels, 3, padding=1, bias=False) - BatchNorm2d - ReLU``
     (no stem pooling: the images are small), then for each width in ``stages``, ``blocks_per_stage``
@@ -26,7 +27,7 @@ class ResNet(ConvNet):
                  dtype=None):
         super().__init__()
         in_channels, height, width = check_input_shape("ResNet", input_shape)
-        stages = [int(s) for s in stages]
+        stages = int_list("ResNet", "stages", stages)
         if not stages or blocks_per_stage < 1:
             raise ConfigError(
                 f"ResNet: needs at least one stage and one block per stage, got stages={stages}, "

@@ -7,7 +7,7 @@ from .convnet import ConvNet, check_input_shape, shrink
 
 
 class SimpleConvNet(ConvNet):
-    """The course's CNN: convolution, ReLU, max-pool, affine, ReLU, affine.
+    """The course's simple CNN: a convolution, ReLU and max-pool, then two fully connected layers.
 
     ``conv (channels, kernel_size) - ReLU - max-pool pool_size - affine hidden - ReLU - affine``.
 

@@ -13,7 +13,9 @@ COLUMNS = ["epoch", "train_loss", "train_accuracy", "test_loss", "test_accuracy"
 
 
 class History(list):
-    """A list of per-epoch dicts with the keys in ``COLUMNS`` (missing values are None)."""
+    """The per-epoch record of a run: losses, accuracies, learning rate and speed.
+
+    A list of per-epoch dicts with the keys in ``COLUMNS`` (missing values are None)."""
 
     def column(self, key: str) -> list:
         return [row.get(key) for row in self]
