@@ -321,6 +321,8 @@ def _instead(value) -> str:
         if key in ACTIVATIONS:
             return f"write nn.{ACTIVATIONS[key].__name__}() (or nn.activation({key!r}))"
         return "write a layer such as nn.Linear(4, 3) or nn.ReLU()"
+    if isinstance(value, (list, tuple)):
+        return "unpack a list of layers with *, e.g. nn.Sequential(*layers, nn.ReLU())"
     if isinstance(value, type) and issubclass(value, Module):
         prefix = "nn." if value.__module__.startswith("scratchdl.nn") else ""
         return f"write {prefix}{value.__name__}(...) with parentheses: a layer is an instance of the class"
