@@ -346,6 +346,12 @@ def test_a_container_of_layers_assigned_to_an_attribute_is_refused(container):
         Net()
 
 
+def test_a_list_of_parameters_is_refused_too():
+    layer = nn.Linear(2, 2)
+    with pytest.raises(ModuleTypeError, match="list of Parameters would not be registered"):
+        layer.extra = [nn.Parameter(np.zeros(2))]
+
+
 def test_containers_without_layers_are_plain_attributes():
     layer = nn.Linear(2, 2)
     layer.sizes, layer.pair, layer.options = [2, 3], (np.zeros(2), np.ones(2)), {"a": 1}
