@@ -49,5 +49,5 @@ def __dir__():
 
 
 __all__ = [
-    "ScratchDLError", "get_default_dtype", "gradcheck", "seed", "set_default_dtype", *SUBPACKAGES,
+    "ScratchDLError", "get_default_dtype", "seed", "set_default_dtype", *SUBPACKAGES,
 ]

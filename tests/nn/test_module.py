@@ -326,6 +326,7 @@ def test_sequential_of_a_list_is_a_type_error_that_says_to_unpack():
     (nn.ReLU, [r"argument 1 is the class ReLU", "parentheses"]),
     (np.tanh, ["argument 1", "a function is not a layer"]),
     (3, ["argument 1 is int 3", r"nn\.Linear\(4, 3\)"]),
+    ([nn.ReLU()], ["argument 1 is list", r"nn\.Sequential\(\*layers"]),
 ])
 def test_sequential_names_the_position_and_type_of_a_non_layer(bad, words):
     with pytest.raises(ModuleTypeError) as e:
@@ -343,6 +344,12 @@ def test_a_container_of_layers_assigned_to_an_attribute_is_refused(container):
 
     with pytest.raises(TypeError, match=r"Net\.blocks: .*nn\.Sequential\(\*layers\).*nn\.ModuleList"):
         Net()
+
+
+def test_a_list_of_parameters_is_refused_too():
+    layer = nn.Linear(2, 2)
+    with pytest.raises(ModuleTypeError, match="list of Parameters would not be registered"):
+        layer.extra = [nn.Parameter(np.zeros(2))]
 
 
 def test_containers_without_layers_are_plain_attributes():

@@ -21,7 +21,9 @@ class Linear(Module):
         \frac{\partial L}{\partial b} = \textstyle\sum_n \delta_n
 
     Inputs with more than two dimensions are treated as (..., in_features).
-    PyTorch stores the transpose (out, in): see ``scratchdl.interop``.
+    PyTorch stores the transpose (out, in): see ``scratchdl.interop``. The book's names read the
+    same arrays: ``W`` is ``weight.data``, ``b`` is ``bias.data``, ``dW`` is ``weight.grad`` and
+    ``db`` is ``bias.grad``.
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True,

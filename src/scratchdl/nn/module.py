@@ -288,14 +288,19 @@ def _convert(array, dtype, device):
 def _refuse_unregistered_layers(module: Module, name: str, value) -> None:
     """A list, tuple or dict holding layers, assigned to an attribute: the error PyTorch never gives
     (it keeps such a list as a plain attribute whose parameters no optimizer sees)."""
-    items = value.values() if isinstance(value, dict) else value
-    if any(isinstance(item, (Module, Parameter)) for item in items):
-        kind = type(value).__name__
+    items = list(value.values() if isinstance(value, dict) else value)
+    kind, where = type(value).__name__, f"{type(module).__name__}.{name}"
+    if any(isinstance(item, Module) for item in items):
         raise ModuleTypeError(
-            f"{type(module).__name__}.{name}: a {kind} of layers would not be registered (their "
-            f"parameters would be invisible to parameters(), the optimizer and state_dict); write "
+            f"{where}: a {kind} of layers would not be registered (their parameters would be "
+            f"invisible to parameters(), the optimizer and state_dict); write "
             f"self.{name} = nn.Sequential(*layers) to run them in order, or "
             f"self.{name} = nn.ModuleList(layers) to call them yourself"
+        )
+    if any(isinstance(item, Parameter) for item in items):
+        raise ModuleTypeError(
+            f"{where}: a {kind} of Parameters would not be registered (the optimizer and "
+            f"state_dict would never see them); assign each Parameter to its own attribute"
         )
 
 
@@ -322,6 +327,8 @@ def _instead(value) -> str:
         if key in ACTIVATIONS:
             return f"write nn.{ACTIVATIONS[key].__name__}() (or nn.activation({key!r}))"
         return "write a layer such as nn.Linear(4, 3) or nn.ReLU()"
+    if isinstance(value, (list, tuple)):
+        return "unpack a list of layers with *, e.g. nn.Sequential(*layers, nn.ReLU())"
     if isinstance(value, type) and issubclass(value, Module):
         prefix = "nn." if value.__module__.startswith("scratchdl.nn") else ""
         return f"write {prefix}{value.__name__}(...) with parentheses: a layer is an instance of the class"

@@ -2,7 +2,9 @@
 
 As torchinfo's ``summary`` (and Keras's ``model.summary()``), it prints the table; it also returns
 it as a ``Summary`` whose ``str`` and ``repr`` are the table and whose fields (``rows``,
-``total_params``, ``total_macs``) a program can read. ``verbose=False`` only returns it.
+``total_params``, ``total_macs``) a program can read. ``verbose=False`` only returns it. A
+notebook or the interpreter also shows the returned value: assign it (``s = model.summary(...)``)
+to see the table once.
 """
 
 from __future__ import annotations
