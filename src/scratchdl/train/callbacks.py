@@ -1,7 +1,8 @@
-"""Callbacks for ``fit``: checkpointing (with history and curves) and early stopping."""
+"""Callbacks for ``fit``: checkpointing (with history and curves), a line per epoch, early stopping."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from .. import checkpoint
@@ -36,6 +37,28 @@ class Checkpointing(Callback):
 
     def on_interrupt(self, ctx):
         self.save(ctx)
+
+
+class EpochLog(Callback):
+    """Print one line per epoch as it ends: train and test loss and accuracy, and its time."""
+
+    def __init__(self, file=None):
+        self.file = file
+
+    def on_epoch_end(self, ctx):
+        print(format_epoch(ctx.state.history[-1]), file=self.file or sys.stdout, flush=True)
+
+
+def format_epoch(row: dict) -> str:
+    """``epoch   3  train loss 0.1234  acc 0.9650  test loss ...  acc ...  1.23 s`` (``-``: not measured)."""
+
+    def number(key):
+        value = row.get(key)
+        return "-" if value is None else f"{value:.4f}"
+
+    seconds = row.get("seconds") or 0.0
+    return (f"epoch {row['epoch']:3d}  train loss {number('train_loss')}  acc {number('train_accuracy')}"
+            f"  test loss {number('test_loss')}  acc {number('test_accuracy')}  {seconds:.2f} s")
 
 
 class EarlyStopping(Callback):
