@@ -23,7 +23,9 @@ class OneLineParser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = OneLineParser(prog="scratchdl", description=__doc__.split("\n")[0])
+    parser = OneLineParser(prog="scratchdl", description=__doc__.split("\n")[0],
+                           epilog="Run scratchdl COMMAND --help for the options of a command.",
+                           formatter_class=lambda prog: argparse.HelpFormatter(prog, max_help_position=30))
     parser.add_argument("--version", action="version", version=_version())
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
     commands.required = True

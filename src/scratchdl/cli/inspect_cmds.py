@@ -20,7 +20,11 @@ RUN_HELP = "a folder written by scratchdl train (or its checkpoint.json)"
 
 
 def register(commands) -> None:
-    p = commands.add_parser("eval", help="accuracy and confusion matrix of a saved run on its test split")
+    p = commands.add_parser(
+        "eval", help="accuracy and confusion matrix of a saved run on its test split",
+        description="Evaluate a saved run on the test split of its dataset (or --dataset): accuracy, loss, "
+                    "and the confusion matrix (rows: true class, columns: predicted class), with each "
+                    "class's recall in the last column.")
     p.add_argument("run_dir", metavar="DIR", help=RUN_HELP)
     p.add_argument("--dataset", type=dataset_name, help="default: the run's own")
     p.add_argument("--data-dir", help="folder with the dataset's files (mnist, fashion-mnist)")
