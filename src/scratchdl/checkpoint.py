@@ -24,7 +24,8 @@ from pathlib import Path
 
 import numpy as np
 from safetensors import SafetensorError
-from safetensors.numpy import load_file, save_file
+from safetensors.numpy import load_file
+from safetensors.numpy import save as save_bytes
 
 from .atomic import write_atomic, write_json_atomic
 from .backend import to_numpy
@@ -81,10 +82,11 @@ def _sha256(path: Path) -> str:
 
 
 def _save_arrays(folder: Path, name: str, arrays: dict) -> dict:
-    path = folder / name
+    """Serialize once in memory, hash those bytes, write them atomically (no second read to hash)."""
     host = {k: np.require(to_numpy(v), requirements="C") for k, v in arrays.items()}
-    write_atomic(path, lambda tmp: save_file(host, str(tmp)))
-    return {"file": name, "sha256": _sha256(path)}
+    blob = save_bytes(host)
+    write_atomic(folder / name, lambda tmp: tmp.write_bytes(blob))
+    return {"file": name, "sha256": hashlib.sha256(blob).hexdigest()}
 
 
 def save(folder, model, optimizer=None, scheduler=None, meta: dict | None = None) -> Path:
