@@ -29,6 +29,11 @@ class CheckpointError(ScratchDLError, ValueError):
     """A checkpoint that is missing, truncated, corrupted or not scratchdl's."""
 
 
+class DeviceError(ScratchDLError, RuntimeError):
+    """A device that cannot be used (CuPy missing, no GPU), or an array on another device than
+    the layer's parameters."""
+
+
 def unknown_name(kind: str, name, valid) -> ConfigError:
     """The error for a name that is not one of ``valid``, listing the valid ones."""
     return ConfigError(f"unknown {kind} {name!r}; valid: {', '.join(sorted(valid))}")

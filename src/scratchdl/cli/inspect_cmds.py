@@ -6,14 +6,14 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import checkpoint, data, models
+from .. import backend, checkpoint, data, models
 from ..backend import to_numpy
 from ..errors import DataError, ShapeError
 from ..nn import CrossEntropyLoss
 from ..nn.activation import Softmax
 from ..train import evaluate, predict_logits
 from .options import dataset_name
-from .train_cmd import check_fits
+from .train_cmd import add_device_option, check_fits
 
 
 def register(commands) -> None:
@@ -21,11 +21,13 @@ def register(commands) -> None:
     p.add_argument("run_dir", metavar="DIR", help="a folder written by scratchdl train")
     p.add_argument("--dataset", type=dataset_name, help="default: the run's own")
     p.add_argument("--data-dir", help="folder with the dataset's files (mnist, fashion-mnist)")
+    add_device_option(p)
     p.set_defaults(run=run_eval)
 
     p = commands.add_parser("predict", help="classify images (PNG/JPEG or .npy) with a saved run")
     p.add_argument("run_dir", metavar="DIR", help="a folder written by scratchdl train")
     p.add_argument("images", metavar="IMAGE", nargs="+", help="PNG/JPEG files or .npy arrays")
+    add_device_option(p)
     p.set_defaults(run=run_predict)
 
     p = commands.add_parser("models", help="list the model zoo")
@@ -35,6 +37,7 @@ def register(commands) -> None:
 
 
 def run_eval(args) -> int:
+    backend.check_device(args.device)
     model = checkpoint.load_model(args.run_dir)
     meta = checkpoint.read_meta(args.run_dir)
     options = meta.get("options", {})
@@ -42,7 +45,7 @@ def run_eval(args) -> int:
     _, test_set = data.load_splits(name, data_dir=args.data_dir or options.get("data_dir"),
                                    seed=options.get("seed", 0), dtype=meta.get("dtype"))
     check_fits(model, meta["model"]["name"], test_set)
-    result = evaluate(model.eval(), CrossEntropyLoss(), test_set)
+    result = evaluate(model.eval(), CrossEntropyLoss(), test_set, device=args.device)
     print(f"test accuracy: {result.accuracy:.4f} on {test_set.name} ({len(test_set)} samples), "
           f"loss {result.loss:.4f}")
     labels = [str(c) for c in (test_set.classes or range(test_set.num_classes))]
@@ -90,7 +93,8 @@ def read_image(path: Path, input_shape) -> np.ndarray:
 
 
 def run_predict(args) -> int:
-    model = checkpoint.load_model(args.run_dir)
+    backend.check_device(args.device)
+    model = checkpoint.load_model(args.run_dir).to(device=args.device)
     meta = checkpoint.read_meta(args.run_dir)
     info = meta["dataset"]
     shape = tuple(info["input_shape"])
