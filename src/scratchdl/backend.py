@@ -79,8 +79,11 @@ def to_device(x, device: str):
     if device == "cpu":
         return to_numpy(x)
     if device in ("cuda", "gpu"):
-        import cupy
-
+        try:
+            import cupy
+        except ImportError:
+            check_device("cuda")  # raises the DeviceError that says how to install CuPy
+            raise
         return cupy.asarray(x)
     from .errors import unknown_name
 
