@@ -209,6 +209,24 @@ def test_a_checkpoint_reads_the_sums_it_saves(monkeypatch, tmp_path):
     assert state.history[0]["train_loss"] > 0
 
 
+def test_checkpoints_hold_host_copies_of_every_array(monkeypatch, tmp_path):
+    """Every weight, buffer and optimizer moment goes through ``to_numpy`` on its way to disk (a
+    CuPy array becomes a NumPy copy there), and a checkpoint loads as NumPy arrays."""
+    host_copies = Counter(checkpoint.to_numpy)
+    monkeypatch.setattr(checkpoint, "to_numpy", host_copies)
+    model, loss_fn, opt = setup()
+    saver = Checkpointing(tmp_path, meta={"model": {"name": "mlp", "config": model.config}})
+    fit(model, loss_fn, opt, spiral()[0], epochs=1, progress=False, callbacks=[saver])
+    copied = {id(args[0]) for args in host_copies.calls}
+    arrays = [*model.state_dict().values(), *opt.state_dict()["state"].values()]
+    assert len(arrays) > len(list(model.parameters())) and {id(a) for a in arrays} <= copied
+    ckpt = checkpoint.load(tmp_path)
+    assert all(type(a) is np.ndarray for a in [*ckpt.model_state.values(), *ckpt.optimizer_state.values()])
+    restored = checkpoint.build_model(ckpt.meta)
+    checkpoint.restore(ckpt, restored)
+    assert train_device.model_device(restored) == "cpu"
+
+
 # ---- a stand-in device: the GPU path of the loop ------------------------------------------------
 @pytest.fixture
 def fake_device(monkeypatch):
