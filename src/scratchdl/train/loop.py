@@ -175,6 +175,8 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, epochs: int = 10, 
                 x, t = to_device(x_host, device), to_device(t_host, device)
                 y = model(x)
                 loss = _batch_loss(loss_fn, y, t_host, t)
+                # On the CPU reading the loss is free: check it before the step is applied. On a
+                # GPU a read waits for all queued work, so ``sync`` checks the sum at each read.
                 if device == "cpu" and not math.isfinite(loss):
                     bar.close()
                     raise TrainingDiverged(
