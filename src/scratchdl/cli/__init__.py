@@ -11,7 +11,7 @@ import os
 import sys
 
 from ..errors import ScratchDLError
-from . import experiment_cmds, inspect_cmds, train_cmd
+from . import experiment_cmds, export_cmd, inspect_cmds, train_cmd
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -26,7 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=_version())
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
     commands.required = True
-    for module in (train_cmd, inspect_cmds, experiment_cmds):
+    for module in (train_cmd, inspect_cmds, experiment_cmds, export_cmd):
         module.register(commands)
     return parser
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -110,13 +111,21 @@ def run_predict(args) -> int:
     return 0
 
 
+def describe(cls) -> str:
+    """The first line of a class's docstring in plain words: reStructuredText roles (``:math:`x```)
+    and literal quotes (````x````) are dropped, keeping the text inside them."""
+    line = (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else cls.__name__
+    line = re.sub(r":\w+:`([^`]*)`", r"\1", line)
+    return re.sub(r"``([^`]*)``|`([^`]*)`", lambda m: m.group(1) or m.group(2) or "", line)
+
+
 def run_models(args) -> int:
     for name in sorted(models.MODELS):
         for shape in ((1, 8, 8), (1, 28, 28)):
             model = models.build(name, shape, 10)
-            s = model.summary(shape)
+            s = model.summary(shape, verbose=False)
             print(f"{name:<11} input {'x'.join(map(str, shape)):<8} {s.total_params:>10,} params "
-                  f"{s.total_macs:>12,} multiply-adds/sample   {model.__doc__.strip().splitlines()[0]}")
+                  f"{s.total_macs:>12,} multiply-adds/sample   {describe(type(model))}")
     return 0
 
 

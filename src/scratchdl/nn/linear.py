@@ -9,7 +9,9 @@ from .validate import check_input
 
 
 class Linear(Module):
-    r"""Affine layer :math:`y = xW + b`, ``W`` of shape (in_features, out_features).
+    r"""Fully connected (affine) layer: each output is a weighted sum of the inputs plus a bias.
+
+    Affine layer :math:`y = xW + b`, ``W`` of shape (in_features, out_features).
 
     Backward, for upstream gradient :math:`\delta = \partial L/\partial y` (shape (N, out)):
 

@@ -9,7 +9,9 @@ from .loop import Callback, TrainContext
 
 
 class Checkpointing(Callback):
-    """Save a checkpoint, ``history.json``/``.csv`` and ``curves.png`` into ``folder`` at the end
+    """Saves a checkpoint, the history and the curves while training, so a run can resume.
+
+    Save a checkpoint, ``history.json``/``.csv`` and ``curves.png`` into ``folder`` at the end
     of every epoch, on interruption (Ctrl-C, SIGTERM), and every ``every_steps`` steps if set.
 
     ``meta`` (model name and configuration, training options, dataset) goes into the JSON.
@@ -39,7 +41,9 @@ class Checkpointing(Callback):
 
 
 class EarlyStopping(Callback):
-    """Stop when ``monitor`` (default ``test_loss``) has not improved by ``min_delta`` for
+    """Stops training when the watched number has stopped improving.
+
+    Stop when ``monitor`` (default ``test_loss``) has not improved by ``min_delta`` for
     ``patience`` epochs. For accuracies, higher is better."""
 
     def __init__(self, patience: int = 5, monitor: str = "test_loss", min_delta: float = 0.0):

@@ -12,6 +12,8 @@ from .device import model_device, place
 
 @dataclass
 class Evaluation:
+    """A model's loss, accuracy, per-class accuracy and confusion matrix on a dataset."""
+
     loss: float
     accuracy: float
     per_class_accuracy: np.ndarray

@@ -111,7 +111,9 @@ class TrainContext:
 
 
 class Callback:
-    """Hooks called by ``fit``; each gets the ``TrainContext``."""
+    """The base of training hooks, which fit calls after each step and epoch and on interruption.
+
+    Hooks called by ``fit``; each gets the ``TrainContext``."""
 
     def on_step_end(self, ctx: TrainContext) -> None: ...
 
