@@ -39,8 +39,9 @@ READ_EVERY = 0.5
 
 
 class TrainingDiverged(ScratchDLError):
-    """The loss became NaN or Inf; training stopped (on the CPU before the bad step was applied,
-    on a GPU at the next read of the loss)."""
+    """The loss became NaN or Inf, and training stopped.
+
+    On the CPU it stops before the bad step is applied; on a GPU at the next read of the loss."""
 
 
 @dataclass
