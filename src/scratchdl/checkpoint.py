@@ -13,6 +13,10 @@ A checkpoint folder holds
 Saving writes the new safetensors files under new names first, then replaces
 ``checkpoint.json`` atomically, then removes the files it no longer names: whenever the process
 stops, ``checkpoint.json`` names complete files, so the checkpoint on disk always loads.
+
+Arrays are saved as host (NumPy) copies and load as NumPy arrays, so a checkpoint written on a
+GPU loads on a CPU and the other way round; ``restore`` copies them into the model's and the
+optimizer's arrays wherever those are, and ``fit(device=...)`` moves both where training runs.
 """
 
 from __future__ import annotations

@@ -33,6 +33,11 @@ class CheckpointError(ScratchDLError, ValueError):
     """A checkpoint that is missing, truncated, corrupted or not scratchdl's."""
 
 
+class DeviceError(ScratchDLError, RuntimeError):
+    """A device that cannot be used (CuPy missing, no GPU), or an array on another device than
+    the layer's parameters."""
+
+
 class ExportError(ScratchDLError, ValueError):
     """A model that cannot be written as ONNX: a layer with no ONNX form, or a bad opset."""
 

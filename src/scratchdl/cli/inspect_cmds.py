@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import checkpoint, data, models
+from .. import backend, checkpoint, data, models
 from ..backend import to_numpy
 from ..errors import ShapeError
 from ..nn import CrossEntropyLoss
@@ -15,7 +15,7 @@ from ..nn.activation import Softmax
 from ..train import evaluate, predict_logits
 from .images import INVERT_CHOICES, match_polarity, read_image
 from .options import dataset_name
-from .train_cmd import check_fits
+from .train_cmd import add_device_option, check_fits
 
 RUN_HELP = "a folder written by scratchdl train (or its checkpoint.json)"
 
@@ -29,6 +29,7 @@ def register(commands) -> None:
     p.add_argument("run_dir", metavar="DIR", help=RUN_HELP)
     p.add_argument("--dataset", type=dataset_name, help="default: the run's own")
     p.add_argument("--data-dir", help="folder with the dataset's files (mnist, fashion-mnist)")
+    add_device_option(p)
     p.set_defaults(run=run_eval)
 
     p = commands.add_parser(
@@ -44,6 +45,7 @@ def register(commands) -> None:
     p.add_argument("--invert", choices=INVERT_CHOICES, default="auto",
                    help="invert the images' gray levels: auto (default: when the border is mostly light, "
                         "i.e. dark ink on a light background), yes or no")
+    add_device_option(p)
     p.set_defaults(run=run_predict)
 
     p = commands.add_parser("models", help="list the model zoo")
@@ -53,6 +55,7 @@ def register(commands) -> None:
 
 
 def run_eval(args) -> int:
+    backend.check_device(args.device)
     model = checkpoint.load_model(args.run_dir)
     meta = checkpoint.read_meta(args.run_dir)
     options = meta.get("options", {})
@@ -60,7 +63,7 @@ def run_eval(args) -> int:
     _, test_set = data.load_splits(name, data_dir=args.data_dir or options.get("data_dir"),
                                    seed=options.get("seed", 0), dtype=meta.get("dtype"))
     check_fits(model, meta["model"]["name"], test_set)
-    result = evaluate(model.eval(), CrossEntropyLoss(), test_set)
+    result = evaluate(model.eval(), CrossEntropyLoss(), test_set, device=args.device)
     print(f"test accuracy: {result.accuracy:.4f} on {test_set.name} ({len(test_set)} samples), "
           f"loss {result.loss:.4f}")
     labels = [str(c) for c in (test_set.classes or range(test_set.num_classes))]
@@ -74,7 +77,8 @@ def run_eval(args) -> int:
 
 
 def run_predict(args) -> int:
-    model = checkpoint.load_model(args.run_dir)
+    backend.check_device(args.device)
+    model = checkpoint.load_model(args.run_dir).to(device=args.device)
     meta = checkpoint.read_meta(args.run_dir)
     info = meta["dataset"]
     shape = tuple(info["input_shape"])

@@ -79,7 +79,14 @@ def register(commands) -> None:
     p.add_argument("--no-progress", action="store_true",
                    help="no per-batch progress bar (there is none when the output is not a terminal; "
                    "one line per epoch is printed either way)")
+    add_device_option(p)
     p.set_defaults(run=run)
+
+
+def add_device_option(p) -> None:
+    p.add_argument("--device", choices=backend.DEVICES, default="cpu",
+                   help="where to compute: cpu, or cuda (an NVIDIA GPU through CuPy; see README, GPU); "
+                   "default cpu")
 
 
 def _options(args) -> tuple[dict, Path]:
@@ -140,6 +147,8 @@ def check_fits(model, name: str, dataset) -> None:
 def run(args) -> int:
     from threadpoolctl import threadpool_limits
 
+    backend.check_device(args.device)  # before anything is read or written
+
     with threadpool_limits(limits=args.threads, user_api="blas"):
         return _train(args)
 
@@ -171,7 +180,7 @@ def _train(args) -> int:
         state = fit(model, loss_fn, optimizer, train_set, test_set, epochs=options["epochs"],
                     batch_size=options["batch_size"], seed=options["seed"], scheduler=scheduler,
                     callbacks=[Checkpointing(out, meta, args.checkpoint_every), EpochLog()],
-                    progress=not args.no_progress, state=state)
+                    progress=not args.no_progress, state=state, device=args.device)
     except TrainingDiverged as e:
         kept = (f"the last good checkpoint is kept in {out}" if checkpoint.is_checkpoint(out)
                 else "no checkpoint had been saved yet")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..backend import get_array_module
+from ..backend import get_array_module, to_device
 from ..errors import ConfigError, ShapeError, StateError
 from ..nn.module import Parameter
 
@@ -130,6 +130,12 @@ class Optimizer:
                 )
             xp = get_array_module(self.params[index].data)
             self.state[index][name] = xp.array(array, dtype=self.params[index].data.dtype)
+
+    def to(self, device: str) -> Optimizer:
+        """Move the per-parameter state (moments) to ``device``, as ``model.to(device=...)`` moves
+        the parameters; arrays already there are kept, not copied."""
+        self.state = [{k: to_device(v, device) for k, v in s.items()} for s in self.state]
+        return self
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={getattr(self, k)}" for k in self.hyperparameters)

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..backend import get_array_module, to_numpy
+from ..backend import get_array_module, to_device, to_numpy
+from .device import model_device, place
 
 
 @dataclass
@@ -28,11 +29,13 @@ class Evaluation:
 
 
 def predict_logits(model, x, batch_size: int = 500):
-    """The model's outputs for ``x`` in eval mode, batch by batch (mode restored afterwards)."""
+    """The model's outputs for ``x`` in eval mode, batch by batch (mode restored afterwards);
+    each batch is copied to the model's device, and the outputs stay there."""
+    device = model_device(model)
     modes = [m.training for m in model.modules()]
     model.eval()
     try:
-        outs = [model(x[i:i + batch_size]) for i in range(0, len(x), batch_size)]
+        outs = [model(to_device(x[i:i + batch_size], device)) for i in range(0, len(x), batch_size)]
     finally:
         for m, mode in zip(model.modules(), modes, strict=True):
             m.training = mode
@@ -45,8 +48,11 @@ def confusion_matrix(t, predicted, num_classes: int) -> np.ndarray:
     return np.bincount(flat, minlength=num_classes**2).reshape(num_classes, num_classes)
 
 
-def evaluate(model, loss_fn, dataset, batch_size: int = 500) -> Evaluation:
-    """Mean loss, accuracy, per-class accuracy and confusion matrix of ``model`` on ``dataset``."""
+def evaluate(model, loss_fn, dataset, batch_size: int = 500, device: str | None = None) -> Evaluation:
+    """Mean loss, accuracy, per-class accuracy and confusion matrix of ``model`` on ``dataset``,
+    where the model's parameters are, or on ``device`` (the model is moved there first). Two
+    values come back to the host: the loss and the predicted classes."""
+    place(model, device)
     logits = predict_logits(model, dataset.x, batch_size)
     loss = loss_fn(logits, dataset.t)
     predicted = to_numpy(logits.argmax(axis=1))
