@@ -70,6 +70,7 @@ class TrainContext:
     scheduler: object
     state: TrainState
     epochs: int
+    comm: object = None  # scratchdl.distributed.Comm when training data-parallel, else None
 
 
 class Callback:
@@ -108,16 +109,29 @@ class _StopRequest:
 
 def fit(model, loss_fn, optimizer, train_data, val_data=None, epochs: int = 10, batch_size: int = 32,
         seed: int = 0, scheduler=None, callbacks=(), progress: bool = True,
-        state: TrainState | None = None) -> TrainState:
+        state: TrainState | None = None, comm=None) -> TrainState:
     """Train ``model`` for ``epochs`` epochs (continuing from ``state`` if given).
 
     Returns the final ``TrainState``; its ``history`` has one row per epoch with train and test
     loss and accuracy, learning rate, seconds and samples per second. Raises
     ``TrainingDiverged`` if the loss becomes NaN or Inf.
+
+    ``comm`` (a ``scratchdl.distributed.Comm`` of several MPI processes, every one calling ``fit``):
+    data-parallel training; ``batch_size`` is the global batch, each rank reads its share, the
+    gradients and the metrics are summed over the ranks each step, and only rank 0 shows progress.
     """
     state = state or TrainState()
+    comm = comm if comm is not None and comm.size > 1 else None
     loader = DataLoader(train_data, batch_size=batch_size, shuffle=True, seed=seed)
-    ctx = TrainContext(model, loss_fn, optimizer, scheduler, state, epochs)
+    reducer = None
+    if comm is not None:
+        from ..distributed import GradientReducer, ShardedLoader, broadcast_parameters
+
+        loader = ShardedLoader(train_data, batch_size, seed=seed, rank=comm.rank, size=comm.size)
+        broadcast_parameters(model, comm=comm)
+        reducer = GradientReducer(model.parameters(), comm, num_extras=3)
+        progress = progress and comm.is_root
+    ctx = TrainContext(model, loss_fn, optimizer, scheduler, state, epochs, comm)
     classify = train_data.num_classes is not None
     # NaN/Inf is caught by the guard below with its epoch and step; NumPy's warnings add nothing.
     with _StopRequest() as stop, _without_input_grad(model), \
@@ -128,24 +142,29 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, epochs: int = 10, 
             first = state.seen
             bar = tqdm(total=len(loader), initial=state.step, desc=f"epoch {state.epoch + 1}/{epochs}",
                        disable=not progress, leave=False, unit="batch")
+            stopping = False
             for x, t in loader.epoch(state.epoch, start=state.step):
                 y = model(x)
                 loss = loss_fn(y, t)
+                optimizer.zero_grad()
+                model.backward(loss_fn.backward())
+                n = len(x)
+                correct = int((to_numpy(y.argmax(axis=1)) == to_numpy(t)).sum()) if classify else 0
+                if reducer is not None:  # one all-reduce: gradients weighted by n, loss, counts, Ctrl-C
+                    n, (loss_n, correct, stops) = reducer(n, (loss * n, correct, stop.requested))
+                    loss, correct, stopping = float(loss_n) / n, int(round(correct)), bool(stops > 0)
                 if not math.isfinite(loss):
                     bar.close()
                     raise TrainingDiverged(
                         f"loss became {loss} at epoch {state.epoch + 1}, step {state.step + 1}; "
                         "stopped before applying that step"
                     )
-                optimizer.zero_grad()
-                model.backward(loss_fn.backward())
                 optimizer.step()
                 state.step += 1
                 state.global_step += 1
-                state.loss_sum += loss * len(x)
-                state.seen += len(x)
-                if classify:
-                    state.correct += int((to_numpy(y.argmax(axis=1)) == to_numpy(t)).sum())
+                state.loss_sum += loss * n
+                state.seen += n
+                state.correct += correct
                 rate = (state.seen - first) / max(time.perf_counter() - started, 1e-9)
                 bar.update()
                 bar.set_postfix(loss=f"{state.loss_sum / state.seen:.4f}",
@@ -153,10 +172,11 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, epochs: int = 10, 
                                 samples_s=f"{rate:.0f}")
                 for cb in callbacks:
                     cb.on_step_end(ctx)
-                if stop.requested:
+                stopping = stopping if reducer is not None else stop.requested  # all ranks agree
+                if stopping:
                     break
             bar.close()
-            if stop.requested:
+            if stopping or (reducer is None and stop.requested):
                 state.stop = state.interrupted = True
                 for cb in callbacks:
                     cb.on_interrupt(ctx)
@@ -192,7 +212,7 @@ def _end_epoch(ctx: TrainContext, val_data, classify: bool, seconds: float, samp
     }
     if val_data is not None:
         if classify:
-            result = evaluate(ctx.model, ctx.loss_fn, val_data)
+            result = evaluate(ctx.model, ctx.loss_fn, val_data, comm=ctx.comm)
             row["test_loss"], row["test_accuracy"] = result.loss, result.accuracy
         else:
             from .evaluate import predict_logits
