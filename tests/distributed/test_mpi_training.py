@@ -5,11 +5,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from mpi_procs import needs_mpi, run
 from safetensors.numpy import load_file
 
 from scratchdl import checkpoint
-
-from mpi_procs import needs_mpi, run
 
 pytestmark = needs_mpi
 WORKER = Path(__file__).with_name("worker.py")
@@ -35,7 +34,8 @@ def train(n, out, *extra):
     return result
 
 
-@pytest.mark.parametrize(("dtype", "optimizer", "rtol"), [("float32", "sgd", 1e-5), ("float64", "adam", 1e-12)])
+@pytest.mark.parametrize(("dtype", "optimizer", "rtol"),
+                         [("float32", "sgd", 1e-5), ("float64", "adam", 1e-12)])
 def test_two_processes_end_with_one_process_weights(tmp_path, dtype, optimizer, rtol):
     opts = ["--epochs", "2", "--dtype", dtype, "--optimizer", optimizer]
     one = train(0, tmp_path / "one", *opts)

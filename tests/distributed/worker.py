@@ -24,10 +24,12 @@ def data_parallel(out, dtype):
     loader = distributed.ShardedLoader(train, batch_size=11, seed=4)
     for epoch in range(2):
         for x, t in loader.epoch(epoch):
-            loss = loss_fn(model(x), t)
+            y = model(x)
+            loss = loss_fn(y, t)
             optimizer.zero_grad()
             model.backward(loss_fn.backward())
             optimizer.step()
+        print(f"rank {distributed.rank()}: last loss {loss:.4f}")
     if distributed.rank() == 0:
         np.savez(out, **model.state_dict())
 
