@@ -52,3 +52,27 @@ def run(n: int, *args, timeout: float = 120) -> subprocess.CompletedProcess:
 def popen(n: int, *args) -> subprocess.Popen:
     return subprocess.Popen(command(n, *args), env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, start_new_session=True)
+
+
+def rank_pid(launcher_pid: int, rank: int) -> int | None:
+    """The process id of rank ``rank`` among the descendants of ``mpiexec`` (Linux /proc), or None."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    todo, found = [launcher_pid], []
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    for pid in found:
+        try:
+            environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if f"PMI_RANK={rank}".encode() in environ or f"OMPI_COMM_WORLD_RANK={rank}".encode() in environ:
+            return pid
+    return None
