@@ -41,6 +41,11 @@ class GradientReducer:
     ``reducer(n_local, extras)`` sums ``n_local * grad`` over the ranks, divides by the summed
     ``n`` and leaves the result in each ``param.grad``; it returns ``(n, summed extras)``. It is
     collective: every rank must call it at the same step.
+
+    On the host, each ``param.grad`` becomes a view into the buffer (as PyTorch DDP's
+    ``gradient_as_bucket_view``): backward accumulates straight into it, so a step costs two
+    in-place scalings of the buffer and the ``Allreduce``, and no copies. Gradients on a GPU (or
+    of mixed dtypes) are copied into the buffer and back instead.
     """
 
     def __init__(self, params, comm: Comm | None = None, num_extras: int = 0):
@@ -50,18 +55,43 @@ class GradientReducer:
         sizes = [int(p.data.size) for p in self.params]
         self.offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
         self.num_extras = num_extras
-        self.buffer = np.empty(int(self.offsets[-1]) + 1 + num_extras, dtype=self.dtype)
+        self.buffer = np.zeros(int(self.offsets[-1]) + 1 + num_extras, dtype=self.dtype)
+        self.views = None
+        if all(isinstance(p.grad, np.ndarray) and p.grad.dtype == self.dtype for p in self.params):
+            self.views = [self.buffer[lo:hi].reshape(p.grad.shape)
+                          for p, lo, hi in zip(self.params, self.offsets[:-1], self.offsets[1:], strict=True)]
+            self._bind()
+
+    def _bind(self) -> bool:
+        """Make each ``param.grad`` its view again (``Module.to`` replaces them); False if not on the host."""
+        for p, view in zip(self.params, self.views, strict=True):
+            if p.grad is not view:
+                if not isinstance(p.grad, np.ndarray) or p.grad.dtype != self.dtype:
+                    self.views = None
+                    return False
+                view[...] = p.grad
+                p.grad = view
+        return True
 
     def __call__(self, n_local: int, extras=()) -> tuple[int, np.ndarray]:
         if len(extras) != self.num_extras:
             raise ValueError(f"GradientReducer: expected {self.num_extras} extras, got {len(extras)}")
+        if self.comm.size == 1:  # one process: the gradients already are the batch's
+            return int(n_local), np.array(extras, dtype=self.dtype)
         buf, end = self.buffer, int(self.offsets[-1])
-        self._pack(n_local, buf[:end])
+        in_place = self.views is not None and self._bind()
+        if in_place:
+            buf[:end] *= n_local
+        else:
+            self._pack(n_local, buf[:end])
         buf[end] = n_local
         buf[end + 1:] = extras
         self.comm.allreduce_sum_(buf)
         n = int(round(float(buf[end])))
-        self._unpack(1.0 / n, buf[:end])
+        if in_place:
+            buf[:end] *= 1.0 / n
+        else:
+            self._unpack(1.0 / n, buf[:end])
         return n, buf[end + 1:].copy()
 
     def _pack(self, scale, flat: np.ndarray) -> None:
