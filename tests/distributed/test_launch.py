@@ -81,6 +81,28 @@ def test_killed_rank_ends_the_job_and_the_last_checkpoint_resumes(tmp_path):
     assert meta["global_step"] == (epoch + 1) * 30  # spiral: 240 samples, 30 batches of 8
 
 
+@needs_mpi
+def test_ctrl_c_stops_every_rank_at_the_same_step_and_saves(tmp_path):
+    out = tmp_path / "run"
+    job = popen(2, *TRAIN, "--epochs", "10000", "--batch-size", "8", "--checkpoint-every", "5", "--out", out)
+    try:
+        deadline = time.monotonic() + 60
+        while not checkpoint.is_checkpoint(out):
+            assert job.poll() is None and time.monotonic() < deadline, job.communicate()
+            time.sleep(0.2)
+        job.send_signal(signal.SIGINT)  # mpiexec forwards it to every rank
+        stdout, _ = job.communicate(timeout=30)
+    finally:
+        if job.poll() is None:
+            os.killpg(job.pid, signal.SIGKILL)
+    assert job.returncode == 130
+    assert stdout.count("interrupted at epoch") == 1
+    meta = checkpoint.read_meta(out)
+    progress = meta["progress"]
+    assert not meta["finished"] and meta["global_step"] == progress["epoch"] * 30 + progress["step"]
+    assert f"step {meta['progress']['step']};" in stdout
+
+
 @pytest.fixture
 def no_mpi4py(monkeypatch):
     """This process as if mpi4py were not installed, and no world chosen yet."""
