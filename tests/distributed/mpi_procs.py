@@ -35,7 +35,8 @@ def env() -> dict:
     src = str(Path(scratchdl.__file__).parents[1])
     e = {k: v for k, v in os.environ.items() if not k.startswith(("PMI_", "OMPI_", "MPI_"))}
     e.update(PYTHONPATH=os.pathsep.join([src, e.get("PYTHONPATH", "")]).rstrip(os.pathsep),
-             OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1", MPLBACKEND="Agg")
+             OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1", MPLBACKEND="Agg",
+             OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")  # CI as root, with Open MPI
     return e
 
 

@@ -64,6 +64,8 @@ def register(commands) -> None:
     p.add_argument("--threads", type=positive_int, default=1,
                    help="BLAS threads (default 1: for these small batches one thread is fastest)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--sync-batchnorm", action="store_true",
+                   help="under MPI, batch norm over the whole global batch (default: per process, as DDP)")
     p.add_argument("--distributed", action="store_true",
                    help="data-parallel over the processes of `mpiexec -n N scratchdl train` (automatic "
                    "when mpiexec starts several; needs mpi4py: pip install -e '.[mpi]')")
@@ -150,12 +152,16 @@ def _train(args, runner=None) -> int:
     comm = runner.comm if runner else None
     root = comm is None or comm.is_root
     options, out = _options(args, comm.bcast(_stamp()) if comm else None)  # one run folder name
+    if comm and getattr(args, "device", "cpu") in ("cuda", "gpu"):
+        distributed.select_gpu(comm)  # rank r on GPU r mod (GPUs on its machine)
     backend.set_default_dtype(options["dtype"])
     backend.seed(options["seed"])
     train_set, test_set = data.load_splits(options["dataset"], data_dir=options["data_dir"],
                                            seed=options["seed"], dtype=options["dtype"])
     model = build_model(options, train_set.input_shape, train_set.num_classes)
     check_fits(model, options["model"], train_set)
+    if comm and args.sync_batchnorm:
+        distributed.convert_sync_batchnorm(model, comm)
     optimizer = optim.create(options["optimizer"], model.parameters(), lr=options["lr"],
                              weight_decay=options["weight_decay"])
     scheduler = SCHEDULERS[options["scheduler"]](optimizer, options["epochs"])

@@ -10,13 +10,15 @@ process and all of this is the identity.
 Public API: ``world()``, ``rank()``, ``size()``, ``Comm``, ``broadcast_parameters(model, root=0)``,
 ``allreduce_gradients(model, n_local)``, ``GradientReducer``, ``DataParallel(model)``,
 ``ShardedLoader(dataset, batch_size, ...)``, ``shard_bounds``, ``check_batch_size``,
-``MPIUnavailable``, ``RankRunner`` (errors on any rank end the job), ``select_gpu(comm)``.
+``SyncBatchNorm``, ``convert_sync_batchnorm(model)``, ``MPIUnavailable``, ``RankRunner`` (errors on
+any rank end the job), ``select_gpu(comm)``.
 """
 
 from .allreduce import DataParallel, GradientReducer, allreduce_gradients, broadcast_parameters
 from .comm import INSTALL_HINT, Comm, MPIUnavailable, launcher_rank, launcher_size, rank, size, world
 from .launch import RankRunner
 from .loader import ShardedLoader, check_batch_size, shard_bounds
+from .sync_batchnorm import SyncBatchNorm, convert_sync_batchnorm
 
 
 def select_gpu(comm: Comm | None = None) -> int:
@@ -33,5 +35,6 @@ def select_gpu(comm: Comm | None = None) -> int:
 
 
 __all__ = ["INSTALL_HINT", "Comm", "DataParallel", "GradientReducer", "MPIUnavailable", "RankRunner",
-           "ShardedLoader", "allreduce_gradients", "broadcast_parameters", "check_batch_size",
-           "launcher_rank", "launcher_size", "rank", "select_gpu", "shard_bounds", "size", "world"]
+           "ShardedLoader", "SyncBatchNorm", "allreduce_gradients", "broadcast_parameters",
+           "check_batch_size", "convert_sync_batchnorm", "launcher_rank", "launcher_size", "rank",
+           "select_gpu", "shard_bounds", "size", "world"]
