@@ -2,6 +2,7 @@
 one line; bad launches are one line and status 2; the last checkpoint of a killed job resumes."""
 
 import os
+import re
 import signal
 import time
 from pathlib import Path
@@ -42,6 +43,14 @@ def test_rank_zero_failing_to_write_ends_the_job(tmp_path):
     assert time.monotonic() - started < 30
     assert result.returncode == 2
     assert len(our_lines(result.stderr, "scratchdl train: error")) == 1, result.stderr
+
+
+@needs_mpi
+def test_divergence_is_seen_by_every_rank_at_once_and_said_once(tmp_path):
+    result = run(2, *TRAIN, "--lr", "1e30", "--batch-size", "8", "--out", tmp_path / "run", timeout=60)
+    assert result.returncode == 2
+    assert re.fullmatch(r"scratchdl train: error: loss became (nan|inf) at epoch 1, step \d+; stopped before "
+                        r"applying that step; no checkpoint had been saved yet\n", result.stderr), result.stderr
 
 
 @needs_mpi
