@@ -49,8 +49,9 @@ def test_rank_zero_failing_to_write_ends_the_job(tmp_path):
 def test_divergence_is_seen_by_every_rank_at_once_and_said_once(tmp_path):
     result = run(2, *TRAIN, "--lr", "1e30", "--batch-size", "8", "--out", tmp_path / "run", timeout=60)
     assert result.returncode == 2
-    assert re.fullmatch(r"scratchdl train: error: loss became (nan|inf) at epoch 1, step \d+; stopped before "
-                        r"applying that step; no checkpoint had been saved yet\n", result.stderr), result.stderr
+    line = (r"scratchdl train: error: loss became (nan|inf) at epoch 1, step \d+; stopped before "
+            r"applying that step; no checkpoint had been saved yet\n")
+    assert re.fullmatch(line, result.stderr), result.stderr
 
 
 @needs_mpi
