@@ -7,9 +7,11 @@ and N = 2 processes, one BLAS thread per rank, and the all-reduce's share of a s
 Method: for each workload, `mpiexec -n N python benchmarks/distributed.py --worker W ...` runs on
 every rank the model of ``workloads.py`` with the workload's batch as the *global* batch: each
 rank takes its share of one synthetic batch (W2: 256 -> 128 + 128), and one step is forward,
-backward, ``GradientReducer`` (pack n_r * grad into one flat buffer, ``Allreduce``, unpack / n) and
+backward, ``GradientReducer`` as ``fit`` runs it (scale the flat gradient buffer by n_r / n in place,
+``Allreduce``) and
 the SGD update. After ``--warmup`` steps, ``--steps`` steps are timed between two barriers; rank 0
-reports global samples/s and the mean time of the all-reduce (pack + MPI + unpack) per step.
+reports global samples/s and the mean time of the all-reduce (scaling + MPI) per step, and the same
+all-reduce timed alone after a barrier (the transfer without waiting for the other rank).
 N = 1 and N = 2 runs alternate, ``--repeats`` times, and the median of each is reported.
 The train job is ``mpiexec -n N scratchdl train --epochs E`` (SimpleConvNet on digits, global batch
 32) and its rate the mean of the history's training samples/s (evaluation not included).
@@ -75,7 +77,7 @@ def worker(name: str, steps: int, warmup: int) -> None:
         model.backward(loss_fn.backward())
         if comm.size > 1:  # N = 1 is the plain single-process step
             start = time.perf_counter()
-            reducer(len(x))
+            reducer(len(x), (), batch)
             reduce_seconds += time.perf_counter() - start
         optimizer.step()
 
@@ -92,7 +94,7 @@ def worker(name: str, steps: int, warmup: int) -> None:
     for _ in range(steps if comm.size > 1 else 0):
         comm.mpi.Barrier()
         start = time.perf_counter()
-        reducer(len(x))
+        reducer(len(x), (), batch)
         isolated.append(time.perf_counter() - start)
     if comm.is_root:
         print(json.dumps({"samples_per_second": batch * steps / seconds, "step_ms": 1e3 * seconds / steps,

@@ -6,20 +6,24 @@ import pytest
 
 from scratchdl import models
 from scratchdl.distributed import Comm, DataParallel, GradientReducer, allreduce_gradients
+from scratchdl.errors import StateError
 from scratchdl.nn import CrossEntropyLoss
 
 
 class PairComm(Comm):
     """Rank 0 of a pretend world of two: ``allreduce_sum_`` adds the buffer rank 1 sent."""
 
-    def __init__(self, other=None):
+    def __init__(self, other=None, others_count=0, extras=1):
         super().__init__(None)
         self.size, self.other, self.sent = 2, other, None
+        self.others_count, self.count_at = others_count, -1 - extras
 
     def allreduce_sum_(self, buffer):
         self.sent = buffer.copy()
         if self.other is not None:
             buffer += self.other
+        else:  # only the other rank's sample count, so that a check of the total passes
+            buffer[self.count_at] += self.others_count
         return buffer
 
 
@@ -42,7 +46,8 @@ def gradients(net, x, t):
 
 @pytest.mark.parametrize("split", [1, 5, 6, 12])
 @pytest.mark.parametrize("mixed", [False, True])
-def test_weighted_shares_give_the_whole_batch_gradient(split, mixed):
+@pytest.mark.parametrize("known", [False, True])
+def test_weighted_shares_give_the_whole_batch_gradient(split, mixed, known):
     x, t = batch()
     whole = model()
     gradients(whole, x, t)
@@ -54,12 +59,14 @@ def test_weighted_shares_give_the_whole_batch_gradient(split, mixed):
             last = list(net.parameters())[-1]
             last.data, last.grad = last.data.astype(np.float32), last.grad.astype(np.float32)
     loss1 = gradients(rank1, x[split:], t[split:])
-    sender = PairComm()
-    GradientReducer(rank1.parameters(), sender, num_extras=1)(len(x) - split, (loss1 * (len(x) - split),))
+    sender = PairComm(others_count=split)
+    n_global = len(x) if known else None  # the global batch given in advance: scaled before the sum
+    GradientReducer(rank1.parameters(), sender, num_extras=1)(len(x) - split, (loss1 * (len(x) - split),),
+                                                              n_global)
     loss0 = gradients(rank0, x[:split], t[:split])
     reducer = GradientReducer(rank0.parameters(), PairComm(sender.sent), num_extras=1)
     assert (reducer.views is None) == mixed
-    n, (loss_sum,) = reducer(split, (loss0 * split,))
+    n, (loss_sum,) = reducer(split, (loss0 * split,), n_global)
     assert n == len(x)
     rtol = 1e-6 if mixed else 1e-12  # the float32 layer's gradient is float32-accurate
     assert loss_sum / n == pytest.approx(CrossEntropyLoss()(whole(x), t), rel=rtol)
@@ -89,3 +96,9 @@ def test_one_process_is_the_identity():
         np.testing.assert_array_equal(a.grad, b.grad)
     assert allreduce_gradients(net, len(x)) == len(x)
     assert wrapped.state_dict().keys() == ref.state_dict().keys()
+
+
+def test_ranks_at_different_steps_are_caught():
+    reducer = GradientReducer(model().parameters(), PairComm(extras=0), num_extras=0)
+    with pytest.raises(StateError, match="sum to 4 samples, not the 5 expected"):
+        reducer(4, (), n_global=5)  # the other rank sent nothing: at another step

@@ -35,6 +35,7 @@ def test_every_sample_once_per_epoch_and_same_global_batches(n, batch, size):
         assert sorted(seen.tolist()) == list(range(n))  # each sample exactly once
         for k, (x, _) in enumerate(single.epoch(epoch)):  # batch k: the ranks' shares, in rank order
             np.testing.assert_array_equal(np.concatenate([p[k] for p in per_rank]), x[:, 0].astype(int))
+            assert shards[0].global_batch(k) == len(x)
 
 
 def test_resume_start_is_a_global_batch_number():

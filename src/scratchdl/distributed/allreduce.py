@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..backend import get_array_module, to_numpy
+from ..errors import StateError
 from .comm import Comm, world
 
 
@@ -39,7 +40,9 @@ class GradientReducer:
     """The flat buffer and the all-reduce of the gradients of ``params`` (see the module's docstring).
 
     ``reducer(n_local, extras)`` sums ``n_local * grad`` over the ranks, divides by the summed
-    ``n`` and leaves the result in each ``param.grad``; it returns ``(n, summed extras)``. It is
+    ``n`` and leaves the result in each ``param.grad``; it returns ``(n, summed extras)``. Given
+    ``n_global`` (the global batch, which a loader knows in advance), each rank scales by
+    ``n_local / n_global`` before the sum and nothing after: one pass over the buffer fewer. It is
     collective: every rank must call it at the same step.
 
     On the host, each ``param.grad`` becomes a view into the buffer (as PyTorch DDP's
@@ -73,25 +76,29 @@ class GradientReducer:
                 p.grad = view
         return True
 
-    def __call__(self, n_local: int, extras=()) -> tuple[int, np.ndarray]:
+    def __call__(self, n_local: int, extras=(), n_global: int | None = None) -> tuple[int, np.ndarray]:
         if len(extras) != self.num_extras:
             raise ValueError(f"GradientReducer: expected {self.num_extras} extras, got {len(extras)}")
         if self.comm.size == 1:  # one process: the gradients already are the batch's
             return int(n_local), np.array(extras, dtype=self.dtype)
         buf, end = self.buffer, int(self.offsets[-1])
         in_place = self.views is not None and self._bind()
+        weight = n_local / n_global if n_global else n_local
         if in_place:
-            buf[:end] *= n_local
+            buf[:end] *= weight
         else:
-            self._pack(n_local, buf[:end])
+            self._pack(weight, buf[:end])
         buf[end] = n_local
         buf[end + 1:] = extras
         self.comm.allreduce_sum_(buf)
         n = int(round(float(buf[end])))
-        if in_place:
+        if n_global and n != n_global:
+            raise StateError(f"GradientReducer: the ranks' batches sum to {n} samples, not the {n_global} "
+                             "expected: the ranks are at different steps")
+        if not in_place:
+            self._unpack(1.0 if n_global else 1.0 / n, buf[:end])
+        elif not n_global:
             buf[:end] *= 1.0 / n
-        else:
-            self._unpack(1.0 / n, buf[:end])
         return n, buf[end + 1:].copy()
 
     def _pack(self, scale, flat: np.ndarray) -> None:

@@ -58,6 +58,10 @@ class ShardedLoader(DataLoader):
         self.rank, self.size = int(rank), int(size)
         check_batch_size(self.batch_size, self.num_samples, self.size, self.drop_last)
 
+    def global_batch(self, k: int) -> int:
+        """The number of samples in global batch ``k`` (all ranks' shares together)."""
+        return min(self.batch_size, self.num_samples - k * self.batch_size)
+
     def _batches(self, order, start):
         x, t, b = self.dataset.x, self.dataset.t, self.batch_size
         for k in range(start, len(self)):

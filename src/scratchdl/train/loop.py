@@ -151,7 +151,8 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, epochs: int = 10, 
                 n = len(x)
                 correct = int((to_numpy(y.argmax(axis=1)) == to_numpy(t)).sum()) if classify else 0
                 if reducer is not None:  # one all-reduce: gradients weighted by n, loss, counts, Ctrl-C
-                    n, (loss_n, correct, stops) = reducer(n, (loss * n, correct, stop.requested))
+                    n, (loss_n, correct, stops) = reducer(n, (loss * n, correct, stop.requested),
+                                                          n_global=loader.global_batch(state.step))
                     loss, correct, stopping = float(loss_n) / n, int(round(correct)), bool(stops > 0)
                 if not math.isfinite(loss):
                     bar.close()
