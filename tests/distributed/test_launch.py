@@ -61,6 +61,9 @@ def test_batch_size_smaller_than_the_world_is_one_line(tmp_path):
     assert result.stderr.strip() == ("scratchdl train: error: --batch-size 1 is smaller than the 2 processes: "  # noqa: E501
                                      "it is the global batch, split among them; use at least 2")
     assert not (tmp_path / "run").exists()
+    result = run(2, *TRAIN, "--lr", "-1")  # argparse's errors too: every rank parses, rank 0 says it
+    assert result.returncode == 2
+    assert result.stderr == "scratchdl train: error: argument --lr: must be > 0, got -1\n"
 
 
 @needs_mpi

@@ -18,7 +18,9 @@ class OneLineParser(argparse.ArgumentParser):
     """argparse, but a bad option is one line on stderr and exit status 2 (no usage block)."""
 
     def error(self, message):
-        self.exit(2, f"{self.prog}: error: {message}\n")
+        from ..distributed import launcher_rank  # under mpiexec every rank parses: rank 0 says it
+
+        self.exit(2, f"{self.prog}: error: {message}\n" if launcher_rank() == 0 else None)
 
 
 def build_parser() -> argparse.ArgumentParser:
