@@ -131,7 +131,7 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, epochs: int = 10, 
         broadcast_parameters(model, comm=comm)
         reducer = GradientReducer(model.parameters(), comm, num_extras=3)
         progress = progress and comm.is_root
-    ctx = TrainContext(model, loss_fn, optimizer, scheduler, state, epochs, comm)
+    ctx = TrainContext(model, loss_fn, optimizer, scheduler, state, epochs, comm=comm)
     classify = train_data.num_classes is not None
     # NaN/Inf is caught by the guard below with its epoch and step; NumPy's warnings add nothing.
     with _StopRequest() as stop, _without_input_grad(model), \
