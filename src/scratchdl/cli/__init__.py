@@ -19,7 +19,9 @@ class OneLineParser(argparse.ArgumentParser):
     """argparse, but a bad option is one line on stderr and exit status 2 (no usage block)."""
 
     def error(self, message):
-        self.exit(2, f"{self.prog}: error: {message}\n")
+        from ..distributed import launcher_rank  # under mpiexec every rank parses: rank 0 says it
+
+        self.exit(2, f"{self.prog}: error: {message}\n" if launcher_rank() == 0 else None)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -45,6 +47,13 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     try:
         paths.check(args)
+    except ScratchDLError as e:
+        from ..distributed import launcher_rank  # under mpiexec every rank checks: rank 0 says it
+
+        if launcher_rank() == 0:
+            print(f"scratchdl {args.command}: error: {e}", file=sys.stderr)
+        return 2
+    try:
         return int(args.run(args) or 0)
     except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading: not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import backend, checkpoint, data, models, optim
+from .. import backend, checkpoint, data, distributed, models, optim
 from ..errors import ConfigError, ShapeError
 from ..nn import CrossEntropyLoss, init
 from ..train import Checkpointing, TrainingDiverged, TrainState, evaluate, fit
@@ -79,6 +79,11 @@ def register(commands) -> None:
     p.add_argument("--no-progress", action="store_true",
                    help="no per-batch progress bar (there is none when the output is not a terminal; "
                    "one line per epoch is printed either way)")
+    p.add_argument("--sync-batchnorm", action="store_true",
+                   help="under MPI, batch norm over the whole global batch (default: per process, as DDP)")
+    p.add_argument("--distributed", action="store_true",
+                   help="data-parallel over the processes of mpiexec -n N scratchdl train (automatic "
+                   "when mpiexec starts several; needs mpi4py: pip install -e '.[mpi]')")
     add_device_option(p)
     p.set_defaults(run=run)
 
@@ -89,7 +94,7 @@ def add_device_option(p) -> None:
                    "default cpu")
 
 
-def _options(args) -> tuple[dict, Path]:
+def _options(args, stamp: str | None = None) -> tuple[dict, Path]:
     """The run's options: the defaults, then a resumed run's, then what the user gave now."""
     given = {k: getattr(args, k) for k in DEFAULTS if getattr(args, k, None) is not None}
     if args.resume:
@@ -105,7 +110,7 @@ def _options(args) -> tuple[dict, Path]:
     options = {**DEFAULTS, **given}
     if options["lr"] is None:
         options["lr"] = DEFAULT_LR[options["optimizer"]]
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    stamp = stamp or _stamp()
     out = Path(args.out or f"runs/{options['model']}-{options['dataset']}-{stamp}")
     if checkpoint.is_checkpoint(out):
         raise ConfigError(f"--out: {out} already holds a run; continue it with --resume {out} "
@@ -144,23 +149,42 @@ def check_fits(model, name: str, dataset) -> None:
                          f"has {dataset.num_classes} classes")
 
 
+def _stamp() -> str:
+    return datetime.now().strftime("%Y%m%d-%H%M%S")
+
+
 def run(args) -> int:
     from threadpoolctl import threadpool_limits
 
     backend.check_device(args.device)  # before anything is read or written
-
+    try:
+        comm = distributed.world(required=args.distributed)
+    except distributed.MPIUnavailable:
+        if distributed.launcher_rank() != 0:
+            return 2  # rank 0 says why, once
+        raise
     with threadpool_limits(limits=args.threads, user_api="blas"):
-        return _train(args)
+        if comm.size == 1:
+            return _train(args)
+        runner = distributed.RankRunner(comm, "scratchdl train")
+        return runner.run(lambda: _train(args, runner))
 
 
-def _train(args) -> int:
-    options, out = _options(args)
+def _train(args, runner=None) -> int:
+    """One training run; under MPI (``runner``), every rank runs it and rank 0 alone writes and prints."""
+    comm = runner.comm if runner else None
+    root = comm is None or comm.is_root
+    options, out = _options(args, comm.bcast(_stamp()) if comm else None)  # one run folder name
+    if comm and getattr(args, "device", "cpu") in ("cuda", "gpu"):
+        distributed.select_gpu(comm)  # rank r on GPU r mod (GPUs on its machine)
     backend.set_default_dtype(options["dtype"])
     backend.seed(options["seed"])
     train_set, test_set = data.load_splits(options["dataset"], data_dir=options["data_dir"],
                                            seed=options["seed"], dtype=options["dtype"])
     model = build_model(options, train_set.input_shape, train_set.num_classes)
     check_fits(model, options["model"], train_set)
+    if comm and args.sync_batchnorm:
+        distributed.convert_sync_batchnorm(model, comm)
     optimizer = optim.create(options["optimizer"], model.parameters(), lr=options["lr"],
                              weight_decay=options["weight_decay"])
     scheduler = SCHEDULERS[options["scheduler"]](optimizer, options["epochs"])
@@ -169,27 +193,36 @@ def _train(args) -> int:
         ckpt = checkpoint.load(out)
         checkpoint.restore(ckpt, model, optimizer, scheduler)
         state = TrainState.from_progress(ckpt.meta["progress"], ckpt.meta.get("history", []))
-        print(f"resuming {out} at epoch {state.epoch + 1}, step {state.step}")
+        if root:
+            print(f"resuming {out} at epoch {state.epoch + 1}, step {state.step}")
     dataset = {"name": train_set.name, "input_shape": list(train_set.input_shape),
                "num_classes": train_set.num_classes, "classes": train_set.classes}
     meta = {"model": {"name": options["model"], "config": model.config}, "dtype": options["dtype"],
             "options": options, "dataset": dataset}
     started = time.perf_counter()
     loss_fn = CrossEntropyLoss()
+    if runner:
+        distributed.check_batch_size(options["batch_size"], len(train_set), comm.size)
+        runner.ready()  # every rank is set up (or all stop here with the first rank's error)
     try:
         state = fit(model, loss_fn, optimizer, train_set, test_set, epochs=options["epochs"],
                     batch_size=options["batch_size"], seed=options["seed"], scheduler=scheduler,
-                    callbacks=[Checkpointing(out, meta, args.checkpoint_every), EpochLog()],
-                    progress=not args.no_progress, state=state, device=args.device)
+                    callbacks=[Checkpointing(out, meta, args.checkpoint_every), EpochLog()] if root else [],
+                    progress=not args.no_progress, state=state, device=args.device, comm=comm)
     except TrainingDiverged as e:
         kept = (f"the last good checkpoint is kept in {out}" if checkpoint.is_checkpoint(out)
                 else "no checkpoint had been saved yet")
-        raise TrainingDiverged(f"{e}; {kept}") from None
+        error = TrainingDiverged(f"{e}; {kept}")
+        error.on_every_rank = True  # under MPI the loss is checked after the all-reduce
+        raise error from None
     if state.interrupted:
-        print(f"interrupted at epoch {state.epoch + 1}, step {state.step}; checkpoint saved in {out}; "
-              f"continue with: scratchdl train --resume {out}")
+        if root:
+            print(f"interrupted at epoch {state.epoch + 1}, step {state.step}; checkpoint saved in {out}; "
+                  f"continue with: scratchdl train --resume {out}")
         return 130
-    result = evaluate(model, loss_fn, test_set)
+    result = evaluate(model, loss_fn, test_set, comm=comm)
+    if not root:
+        return 0
     seconds = time.perf_counter() - started
     correct = int(np.trace(result.confusion_matrix))
     print(f"test accuracy: {result.accuracy:.4f} ({correct}/{len(test_set)}) on {train_set.name}, "

@@ -48,17 +48,33 @@ def confusion_matrix(t, predicted, num_classes: int) -> np.ndarray:
     return np.bincount(flat, minlength=num_classes**2).reshape(num_classes, num_classes)
 
 
-def evaluate(model, loss_fn, dataset, batch_size: int = 500, device: str | None = None) -> Evaluation:
+def evaluate(model, loss_fn, dataset, batch_size: int = 500, device: str | None = None,
+             comm=None) -> Evaluation:
     """Mean loss, accuracy, per-class accuracy and confusion matrix of ``model`` on ``dataset``,
     where the model's parameters are, or on ``device`` (the model is moved there first). Two
-    values come back to the host: the loss and the predicted classes."""
+    values come back to the host: the loss and the predicted classes.
+
+    With ``comm`` (``scratchdl.distributed``, called on every rank), each rank evaluates a slice
+    of ``dataset`` and the loss and confusion matrix are summed over the ranks.
+    """
     place(model, device)
-    logits = predict_logits(model, dataset.x, batch_size)
-    loss = loss_fn(logits, dataset.t)
+    x, t = dataset.x, dataset.t
+    if comm is not None and 1 < comm.size <= len(x):
+        from ..distributed import shard_bounds
+
+        lo, hi = shard_bounds(len(x), comm.rank, comm.size)
+        x, t = x[lo:hi], t[lo:hi]
+    logits = predict_logits(model, x, batch_size)
+    loss = float(loss_fn(logits, t))
     predicted = to_numpy(logits.argmax(axis=1))
-    t = to_numpy(dataset.t)
+    t = to_numpy(t)
     num_classes = dataset.num_classes or logits.shape[1]
     cm = confusion_matrix(t, predicted, num_classes)
+    accuracy = float((predicted == t).mean())
+    if comm is not None and 1 < comm.size <= len(dataset.x):
+        summed = comm.allreduce_sum_(np.concatenate([[loss * len(t)], cm.ravel()]).astype(np.float64))
+        loss, cm = summed[0] / len(dataset.x), summed[1:].round().astype(np.int64).reshape(cm.shape)
+        accuracy = float(np.trace(cm) / len(dataset.x))
     with np.errstate(invalid="ignore", divide="ignore"):
         per_class = np.diag(cm) / cm.sum(axis=1)
-    return Evaluation(float(loss), float((predicted == t).mean()), per_class, cm)
+    return Evaluation(float(loss), accuracy, per_class, cm)

@@ -110,6 +110,7 @@ class TrainContext:
     scheduler: object
     state: TrainState
     epochs: int
+    comm: object = None  # scratchdl.distributed.Comm when training data-parallel, else None
 
 
 class Callback:
@@ -150,19 +151,32 @@ class _StopRequest:
 
 def fit(model, loss_fn, optimizer, train_data, val_data=None, epochs: int = 10, batch_size: int = 32,
         seed: int = 0, scheduler=None, callbacks=(), progress: bool = True,
-        state: TrainState | None = None, device: str | None = None) -> TrainState:
+        state: TrainState | None = None, device: str | None = None, comm=None) -> TrainState:
     """Train ``model`` for ``epochs`` epochs (continuing from ``state`` if given).
 
     ``device`` (``"cpu"`` or ``"cuda"``) moves the model and the optimizer's state there first;
     None trains where the model's parameters are. Returns the final ``TrainState``; its
     ``history`` has one row per epoch with train and test loss and accuracy, learning rate,
     seconds and samples per second. Raises ``TrainingDiverged`` if the loss becomes NaN or Inf
-    (on the CPU before the bad step is applied; on a GPU at the next read of the loss).
+    (on the CPU, and under MPI, before the bad step is applied; on a GPU at the next read of the loss).
+
+    ``comm`` (a ``scratchdl.distributed.Comm`` of several MPI processes, every one calling ``fit``):
+    data-parallel training; ``batch_size`` is the global batch, each rank reads its share, the
+    gradients and the metrics are summed over the ranks each step, and only rank 0 shows progress.
     """
     device = place(model, device, optimizer)
     state = state or TrainState()
+    comm = comm if comm is not None and comm.size > 1 else None
     loader = DataLoader(train_data, batch_size=batch_size, shuffle=True, seed=seed)
-    ctx = TrainContext(model, loss_fn, optimizer, scheduler, state, epochs)
+    reducer = None
+    if comm is not None:
+        from ..distributed import GradientReducer, ShardedLoader, broadcast_parameters
+
+        loader = ShardedLoader(train_data, batch_size, seed=seed, rank=comm.rank, size=comm.size)
+        broadcast_parameters(model, comm=comm)
+        reducer = GradientReducer(model.parameters(), comm, num_extras=3)
+        progress = progress and comm.is_root
+    ctx = TrainContext(model, loss_fn, optimizer, scheduler, state, epochs, comm=comm)
     classify = train_data.num_classes is not None
     # NaN/Inf is caught by the guard below with its epoch and step; NumPy's warnings add nothing.
     with _StopRequest() as stop, _without_input_grad(model), \
@@ -175,25 +189,34 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, epochs: int = 10, 
                        disable=not _show_bar(progress), leave=False, unit="batch")
             state.sums, state.synced_step = RunningSums(device, state.loss_sum, state.correct), state.step
             read_at = started
+            stopping = False
             for x_host, t_host in loader.epoch(state.epoch, start=state.step):
                 x, t = to_device(x_host, device), to_device(t_host, device)
                 y = model(x)
                 loss = _batch_loss(loss_fn, y, t_host, t)
-                # On the CPU reading the loss is free: check it before the step is applied. On a
-                # GPU a read waits for all queued work, so ``sync`` checks the sum at each read.
-                if device == "cpu" and not math.isfinite(loss):
+                n, correct = len(x), (y.argmax(axis=1) == t).sum() if classify else None
+                optimizer.zero_grad()
+                model.backward(loss_fn.backward())
+                if reducer is not None:  # one all-reduce: gradients weighted by n, loss, counts, Ctrl-C
+                    n, (loss_n, correct, stops) = reducer(
+                        n, (float(loss) * n, int(correct or 0), stop.requested),
+                        n_global=loader.global_batch(state.step))
+                    loss, stopping = float(loss_n) / n, bool(stops > 0)
+                    correct = int(round(correct)) if classify else None
+                # On the CPU (and under MPI, after the all-reduce) the loss is on the host: check it
+                # before the step is applied. On a GPU a read waits for all queued work, so ``sync``
+                # checks the sum at each read.
+                if (device == "cpu" or reducer is not None) and not math.isfinite(loss):
                     bar.close()
                     raise TrainingDiverged(
                         f"loss became {loss} at epoch {state.epoch + 1}, step {state.step + 1}; "
                         "stopped before applying that step"
                     )
-                optimizer.zero_grad()
-                model.backward(loss_fn.backward())
                 optimizer.step()
                 state.step += 1
                 state.global_step += 1
-                state.sums.add(loss, len(x), (y.argmax(axis=1) == t).sum() if classify else None)
-                state.seen += len(x)
+                state.sums.add(loss, n, correct)
+                state.seen += n
                 bar.update()
                 now = time.perf_counter()
                 if now - read_at >= READ_EVERY:
@@ -204,11 +227,12 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, epochs: int = 10, 
                                     samples_s=f"{(state.seen - first) / max(now - started, 1e-9):.0f}")
                 for cb in callbacks:
                     cb.on_step_end(ctx)
-                if stop.requested:
+                stopping = stopping if reducer is not None else stop.requested  # all ranks agree
+                if stopping:
                     break
             bar.close()
             state.sync()
-            if stop.requested:
+            if stopping or (reducer is None and stop.requested):
                 state.stop = state.interrupted = True
                 for cb in callbacks:
                     cb.on_interrupt(ctx)
@@ -260,7 +284,7 @@ def _end_epoch(ctx: TrainContext, val_data, classify: bool, seconds: float, samp
     }
     if val_data is not None:
         if classify:
-            result = evaluate(ctx.model, ctx.loss_fn, val_data)
+            result = evaluate(ctx.model, ctx.loss_fn, val_data, comm=ctx.comm)
             row["test_loss"], row["test_accuracy"] = result.loss, result.accuracy
         else:
             from .evaluate import predict_logits
