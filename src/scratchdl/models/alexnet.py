@@ -10,7 +10,7 @@ from .convnet import ConvNet, check_input_shape, shrink
 
 
 class AlexNet(ConvNet):
-    """AlexNet-style CNN: a large strided first kernel, overlapping max-pools, dropout before affine layers.
+    """An AlexNet-style network: a large strided first kernel, overlapping max-pools and dropout.
 
     AlexNet's layout scaled down for 28x28 and 8x8 images.
 

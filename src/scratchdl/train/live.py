@@ -8,9 +8,10 @@ from .loop import Callback, TrainContext
 
 
 class LiveCurves(Callback):
-    """Redraws loss and accuracy per epoch under the running cell: ``fit(..., callbacks=[LiveCurves()])``.
+    """Training curves that redraw under the running notebook cell after every epoch.
 
-    In a terminal or a script it does nothing, so the same code runs everywhere.
+    ``fit(..., callbacks=[LiveCurves()])``. In a terminal or a script it does nothing, so the same
+    code runs everywhere.
     """
 
     def __init__(self):
