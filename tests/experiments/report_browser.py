@@ -2,8 +2,9 @@
 
 ``measure(html_path, width)`` copies the page, lets an inline script run in it (the page's
 Content-Security-Policy still forbids every request but data: images, and any attempt is recorded
-as a ``securitypolicyviolation``), loads it with ``chromium --headless --dump-dom`` at
-``width`` x 900 px, and returns what the script found:
+as a ``securitypolicyviolation``), loads it with ``chromium --headless --dump-dom`` in an iframe
+``width`` x 900 px (a headless window cannot be narrower than 500 px), and returns what the
+script found (posted to the frame's parent):
 
 - ``innerWidth`` and ``scrollWidth`` of the page (horizontal overflow when scrollWidth > innerWidth),
 - per image: loaded (``complete`` and ``naturalWidth > 0``), rendered CSS width, natural width, and
@@ -16,6 +17,7 @@ as a ``securitypolicyviolation``), loads it with ``chromium --headless --dump-do
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -28,7 +30,8 @@ SCRIPT = r"""
 <script>
 (function () {
   const blocked = [];
-  document.addEventListener("securitypolicyviolation", e => blocked.push(e.blockedURI + " " + e.violatedDirective));
+  document.addEventListener("securitypolicyviolation",
+                            e => blocked.push(e.blockedURI + " " + e.violatedDirective));
   function report() {
     const images = Array.from(document.images).map(img => {
       const rect = img.getBoundingClientRect();
@@ -43,20 +46,33 @@ SCRIPT = r"""
       const own = Array.from(el.childNodes).some(n => n.nodeType === 3 && n.textContent.trim());
       if (!own || el.getClientRects().length === 0) continue;
       const size = parseFloat(getComputedStyle(el).fontSize);
-      if (size < smallestText) { smallestText = size; smallestWhat = el.tagName + ": " + el.textContent.trim().slice(0, 40); }
+      if (size < smallestText) {
+        smallestText = size;
+        smallestWhat = el.tagName + ": " + el.textContent.trim().slice(0, 40);
+      }
     }
-    const resources = performance.getEntriesByType("resource").map(e => e.name).filter(n => !n.startsWith("data:"));
+    const resources = performance.getEntriesByType("resource").map(e => e.name)
+                                 .filter(n => !n.startsWith("data:"));
     const out = {innerWidth: window.innerWidth, scrollWidth: document.documentElement.scrollWidth,
                  bodyScrollWidth: document.body.scrollWidth, images: images, smallestTextPx: smallestText,
                  smallestText: smallestWhat, resources: resources, blocked: blocked};
-    const pre = document.createElement("pre");
-    pre.id = "browser-check";
-    pre.textContent = JSON.stringify(out);
-    document.body.appendChild(pre);
+    window.parent.postMessage(JSON.stringify(out), "*");
   }
   window.addEventListener("load", () => setTimeout(report, 50));
 })();
 </script>
+"""
+
+FRAME = """<!DOCTYPE html><html><head><meta charset="utf-8"></head><body style="margin:0">
+<iframe src="page.html" width="{width}" height="900" style="border:0;display:block"></iframe>
+<script>
+window.addEventListener("message", e => {{
+  const pre = document.createElement("pre");
+  pre.id = "browser-check";
+  pre.textContent = e.data;
+  document.body.appendChild(pre);
+}});
+</script></body></html>
 """
 
 CSP = re.compile(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">')
@@ -77,7 +93,8 @@ def instrument(html: str) -> str:
     if match is None:
         raise AssertionError("report.html has no Content-Security-Policy meta")
     policy = match.group(1) + "; script-src 'unsafe-inline'"
-    html = html[:match.start()] + f'<meta http-equiv="Content-Security-Policy" content="{policy}">' + html[match.end():]
+    meta = f'<meta http-equiv="Content-Security-Policy" content="{policy}">'
+    html = html[:match.start()] + meta + html[match.end():]
     return html.replace("</body>", SCRIPT + "</body>", 1)
 
 
@@ -89,15 +106,17 @@ def measure(html_path, width: int, timeout: float = 120) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         page = Path(tmp) / "page.html"
         page.write_text(instrument(Path(html_path).read_text(encoding="utf-8")), encoding="utf-8")
+        frame = Path(tmp) / "frame.html"  # an iframe ``width`` px wide: a window can't be narrower than 500
+        frame.write_text(FRAME.format(width=width), encoding="utf-8")
         command = [binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                    "--hide-scrollbars", "--no-first-run", "--disable-extensions", "--disable-sync",
                    "--disable-background-networking", "--host-resolver-rules=MAP * ~NOTFOUND",
-                   f"--user-data-dir={tmp}/profile", f"--window-size={width},900",
-                   "--virtual-time-budget=10000", "--dump-dom", page.as_uri()]
+                   f"--user-data-dir={tmp}/profile", f"--window-size={max(width, 1280) + 40},1000",
+                   "--virtual-time-budget=10000", "--allow-file-access-from-files",
+                   "--dump-dom", frame.as_uri()]
         env = {**os.environ, "HOME": tmp}
         done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env)
     found = re.search(r'<pre id="browser-check">(.*?)</pre>', done.stdout, re.S)
     if found is None:
         raise RuntimeError(f"no measurement from chromium (exit {done.returncode}): {done.stderr[-2000:]}")
-    text = found.group(1).replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&amp;", "&")
-    return json.loads(text)
+    return json.loads(html.unescape(found.group(1)))

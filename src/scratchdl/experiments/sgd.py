@@ -191,17 +191,17 @@ def _plot(out_dir, result, lang, curves, stream) -> None:
                           label=names[name])
         ax_time.semilogy(c["seconds"], c["loss"], "-", color=f"C{i}", label=names[name])
     loss_label = pick(lang, {"en": "training loss (whole set, log)", "ja": "訓練データ全体の損失 (対数)"})
-    ax_epoch.set(title=pick(lang, {"en": f"Loss against epochs (ε = {LR})", "ja": f"エポックごとの損失 (ε = {LR})"}),
+    ax_epoch.set(title=pick(lang, {"en": f"Loss against epochs\n(ε = {LR})", "ja": f"エポックごとの損失\n(ε = {LR})"}),
                  xlabel=pick(lang, {"en": "epoch (passes over the data)", "ja": "エポック (データの周回数)"}),
                  ylabel=loss_label)
-    ax_time.set(title=pick(lang, {"en": "Loss against training time (same budget)",
-                                  "ja": "学習時間に対する損失 (同じ持ち時間)"}),
+    ax_time.set(title=pick(lang, {"en": "Loss against training time\n(same budget)",
+                                  "ja": "学習時間に対する損失\n(同じ持ち時間)"}),
                 xlabel=pick(lang, {"en": "wall time (s)", "ja": "経過時間 (秒)"}), ylabel=loss_label)
     ax_online.plot(stream["samples"], stream["test_accuracy"], "-o", ms=3, color="C3")
     ax_online.axhline(0.1, color="k", ls=":", lw=1, label=pick(lang, {"en": "chance (10 classes)",
                                                                        "ja": "当て推量 (10 クラス)"}))
-    ax_online.set(title=pick(lang, {"en": "Online learning: each sample seen once",
-                                    "ja": "オンライン学習: 各サンプルを一度だけ使用"}),
+    ax_online.set(title=pick(lang, {"en": "Online learning:\neach sample seen once",
+                                    "ja": "オンライン学習:\n各サンプルを一度だけ使用"}),
                   xlabel=pick(lang, {"en": "samples received", "ja": "受け取ったサンプル数"}),
                   ylabel=pick(lang, {"en": "test accuracy", "ja": "テスト正解率"}), ylim=(0, 1))
     for ax in (ax_epoch, ax_time, ax_online):
