@@ -52,7 +52,8 @@ def test_report_reads_in_a_browser(page, width):
 def test_the_checker_sees_overflow_a_small_figure_and_a_request(tmp_path):
     """A page that breaks each rule, so the browser test above can fail."""
     html = ("<!DOCTYPE html><html><head><meta charset='utf-8'>"
-            '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; img-src data:">'
+            '<meta http-equiv="Content-Security-Policy" '
+            'content="default-src \'none\'; img-src data:; style-src \'unsafe-inline\'">'
             "</head><body><table><tr><td style='white-space:nowrap'>" + "1.556e-06 " * 80
             + "</td></tr></table>"
             '<img src="https://example.com/x.png" data-min-font-pt="8" data-width-in="15" data-dpi="100">'
