@@ -11,6 +11,7 @@ script found (posted to the frame's parent):
   the effective size in CSS px of the figure's smallest text, ``min_font_pt * rendered / (72 *
   width_in)`` from the figure's ``data-min-font-pt`` / ``data-width-in`` (see
   ``scratchdl.experiments.figures``),
+- per figure opened full size (its link's ``#fig-...`` target): rendered width and effective size,
 - the smallest computed font size of the page's own text,
 - every resource the page fetched (``performance`` entries) and every request the policy blocked.
 """
@@ -51,10 +52,21 @@ SCRIPT = r"""
         smallestWhat = el.tagName + ": " + el.textContent.trim().slice(0, 40);
       }
     }
+    const page = {innerWidth: window.innerWidth, scrollWidth: document.documentElement.scrollWidth,
+                  bodyScrollWidth: document.body.scrollWidth};
+    const zoomed = [];  // each figure opened full size (its link targets the figure: CSS :target)
+    for (const fig of document.querySelectorAll("figure[id]")) {
+      location.hash = "#" + fig.id;
+      const img = fig.querySelector("img");
+      const width = img.getBoundingClientRect().width;
+      const pt = parseFloat(img.dataset.minFontPt), inches = parseFloat(img.dataset.widthIn);
+      zoomed.push({id: fig.id, rendered: width, fixed: getComputedStyle(fig).position === "fixed",
+                   effectivePx: pt * width / (72 * inches)});
+    }
+    history.replaceState(null, "", location.pathname);
     const resources = performance.getEntriesByType("resource").map(e => e.name)
                                  .filter(n => !n.startsWith("data:"));
-    const out = {innerWidth: window.innerWidth, scrollWidth: document.documentElement.scrollWidth,
-                 bodyScrollWidth: document.body.scrollWidth, images: images, smallestTextPx: smallestText,
+    const out = {...page, images: images, zoomed: zoomed, smallestTextPx: smallestText,
                  smallestText: smallestWhat, resources: resources, blocked: blocked};
     window.parent.postMessage(JSON.stringify(out), "*");
   }

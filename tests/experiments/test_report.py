@@ -4,6 +4,7 @@ import base64
 import io
 import json
 import re
+import shutil
 
 import pytest
 from experiment_helpers import assert_png_has_content
@@ -158,3 +159,14 @@ def test_html_has_mathml_code_alt_text_and_no_backticks(ja_report):
     text = path.read_text(encoding="utf-8")
     assert "σ'(z) = σ(z)(1 − σ(z))" in text and "$" not in text
     assert "<details>" in text
+
+
+def test_rerender_rebuilds_the_same_pages_from_results_json(ja_report, tmp_path):
+    out, _, _ = ja_report
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    (copy / "report.html").unlink()
+    (copy / "report.md").unlink()
+    report.rerender(copy)
+    for name in ("report.html", "report.md"):
+        assert (copy / name).read_text(encoding="utf-8") == (out / name).read_text(encoding="utf-8")

@@ -45,6 +45,9 @@ def test_report_reads_in_a_browser(page, width):
         assert image["rendered"] <= width
         if width == 1280:
             assert image["effectivePx"] >= figures.FLOOR_CSS_PX, image
+    assert len(found["zoomed"]) == len(found["images"])
+    for figure in found["zoomed"]:  # a click opens the figure over the page, its text readable on a phone too
+        assert figure["fixed"] and figure["effectivePx"] >= figures.FLOOR_CSS_PX, figure
     assert found["smallestTextPx"] >= 11, found["smallestText"]
     assert found["resources"] == [] and found["blocked"] == []
 

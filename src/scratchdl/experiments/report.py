@@ -76,12 +76,13 @@ h2 .key { display: inline-block; font-size: .55em; font-weight: normal; color: #
 h3 { margin-bottom: .3em; }
 code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; background: #f3f3f3;
        padding: 0 .25em; border-radius: 3px; overflow-wrap: anywhere; }
-math { font-size: 1.05em; white-space: nowrap; }
+math { white-space: nowrap; }
 .table-wrap { overflow-x: auto; max-width: 100%; margin: .4em 0 1em; }
 table { border-collapse: collapse; font-size: .92em; }
 caption { text-align: left; font-weight: bold; padding: .2em 0; }
 th, td { border: 1px solid #ddd; padding: .25em .6em; text-align: left; vertical-align: top; }
 th { background: #f3f6fa; }
+tr > td:first-child { white-space: nowrap; }
 td.num, th.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
 td.value { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
 .n { white-space: nowrap; }
@@ -97,7 +98,7 @@ figcaption { font-size: .92em; color: #444; margin-top: .3em; }
 figure .close { display: none; }
 figure:target { position: fixed; inset: 0; z-index: 10; margin: 0; padding: 2.4em .5em .5em;
                 background: #fff; overflow: auto; }
-figure:target img { width: auto; max-width: none; }
+figure:target img { width: max(100%, 760px); max-width: none; }
 figure:target a.zoom { cursor: default; }
 figure:target .close { display: block; position: fixed; top: .4em; right: .8em; background: #fff;
                        padding: .1em .6em; border: 1px solid #ccc; border-radius: 4px; }
@@ -145,6 +146,26 @@ def write_report(out_dir, quick: bool = False, lang: str = "en", names=None, see
             "generated": datetime.now(UTC).isoformat(timespec="seconds"),
             "python": platform.python_version(), "numpy": np.__version__}
     write_text_atomic(out_dir / "results.json", _results_json(entries, meta, out_dir))
+    write_text_atomic(out_dir / "report.html", _html(entries, meta, out_dir))
+    return write_text_atomic(out_dir / "report.md", _markdown(entries, meta, out_dir))
+
+
+def rerender(out_dir) -> Path:
+    """Rewrite ``report.md`` and ``report.html`` from the ``results.json`` (and figures) in
+    ``out_dir``, without running anything: for a change of layout only. Returns ``report.md``."""
+    out_dir = Path(out_dir)
+    doc = json.loads((out_dir / "results.json").read_text(encoding="utf-8"))
+    entries = []
+    for item in doc["experiments"]:
+        if not item.get("ok", True):
+            entries.append({"name": item["name"], "result": None, "error": item["error"]})
+            continue
+        result = ExperimentResult(
+            item["name"], item["title"], item["claim"], item["numbers"], [out_dir / f for f in item["figures"]],
+            item["captions"], item["checks"], item["seconds"], item["notes"], item.get("figure_info", []),
+            item.get("lang", doc["lang"]))
+        entries.append({"name": item["name"], "result": result, "error": None})
+    meta = {k: doc[k] for k in ("lang", "quick", "seed", "total_seconds", "generated", "python", "numpy")}
     write_text_atomic(out_dir / "report.html", _html(entries, meta, out_dir))
     return write_text_atomic(out_dir / "report.md", _markdown(entries, meta, out_dir))
 
