@@ -25,6 +25,7 @@ def test_declared_tables_fill_from_the_numbers(experiment, lang):
         assert all(len(row) == len(table.header) for row in table.rows)
         words = [re.sub(r"\$[^$]*\$", "", h) for h in table.header]  # formulas may have subscripts
         assert all("_" not in w for w in words), table.header
+        assert all(any(c != "–" for c in row[1:]) for row in table.rows), (spec.title, table.rows)
         filled = [c for row in table.rows for c in row[1:]]
         assert sum(c != "–" for c in filled) >= len(filled) / 2, (spec.title, table.rows)
 
@@ -51,3 +52,8 @@ def test_rows_columns_spread_row_labels_and_the_row_limit():
     long = tables.render(spec, numbers, "en", fmt)
     assert len(long.rows) == tables.MAX_ROWS and long.hidden == 5
     assert tables.render(tables.Table({"en": "none"}, rows="missing"), numbers, "en", fmt) is None
+    mixed = {"sm": {"a": {"v": 1}, "b": {"v": 2}, "diff": 0.5}, "x/y": 3}
+    spec = tables.Table({"en": "S"}, rows="sm", columns=[tables.Col("sm/{row}/v", {"en": "v"})])
+    runs = tables.render(spec, mixed, "en", fmt)
+    assert [row[0] for row in runs.rows] == ["a", "b"]  # the scalar is not a run
+    assert tables.lookup(mixed, "x/y") == 3 and tables.lookup(mixed, "sm/diff") == 0.5

@@ -10,7 +10,8 @@ columns = metrics) before the folded full numbers. Paths are ``/``-separated key
           columns=[Col("test_accuracy/{row}", {"en": "test accuracy", "ja": "テスト精度"}),
                    Col("train_seconds/{row}", {"en": "training time", "ja": "学習時間"}, "s")])
 
-``rows`` names a dict (its keys are the rows) or a list (rows 1, 2, ...); without ``rows`` the
+``rows`` names a dict (its keys are the rows; only those holding a dict, if some do) or a list
+(rows 1, 2, ...); without ``rows`` the
 table is one column of values, one row per ``Col``. ``Spread`` makes one column per item of a
 list-valued cell (``{i}`` in its label is the 1-based index). A table shows at most ``MAX_ROWS``
 rows; the rest stays in the full numbers.
@@ -67,6 +68,9 @@ _MISSING = object()
 
 
 def lookup(numbers, path: str):
+    """The value at ``path`` ("a/b/0"); a top-level key that itself contains "/" is found whole."""
+    if isinstance(numbers, dict) and path in numbers:
+        return numbers[path]
     node = numbers
     for key in path.split("/"):
         if isinstance(node, dict) and key in node:
@@ -95,8 +99,9 @@ def render(table: Table, numbers: dict, lang: str, fmt) -> Rendered | None:
         header = [pick(lang, {"en": "quantity", "ja": "項目"}), pick(lang, {"en": "value", "ja": "値"})]
         return Rendered(pick(lang, table.title), header, body, 0, [False, True]) if body else None
     source = lookup(numbers, table.rows)
-    if isinstance(source, dict):
-        keys = list(source)
+    if isinstance(source, dict):  # a dict of runs may also hold a few scalars: those are not runs
+        runs = [k for k, v in source.items() if isinstance(v, dict)]
+        keys = runs or list(source)
     elif isinstance(source, list):
         keys = [str(i) for i in range(len(source))]
     else:
