@@ -38,6 +38,11 @@ from ..im2col import conv_output_size, pad_images
 CHUNK_BYTES = 256 << 20
 
 
+def _on_gpu(a) -> bool:
+    """Whether ``a`` is a CuPy array, whose work goes to the kernels of ``cuda.py``."""
+    return get_array_module(a) is not np
+
+
 def _cuda():
     from . import cuda
 
@@ -53,16 +58,16 @@ def _chunks(n: int, bytes_per_sample: int) -> list[tuple[int, int]]:
 
 def im2col(x, kernel, stride, padding):
     """(N, C, H, W) -> (C·kh·kw, N·oh·ow), one kernel on CuPy."""
-    if get_array_module(x) is np:
-        return _im2col.im2col(x, kernel, stride, padding)
-    return _cuda().im2col(x, kernel, stride, padding)
+    if _on_gpu(x):
+        return _cuda().im2col(x, kernel, stride, padding)
+    return _im2col.im2col(x, kernel, stride, padding)
 
 
 def col2im(col, x_shape, kernel, stride, padding):
     """Adjoint of ``im2col``: (C·kh·kw, N·oh·ow) -> (N, C, H, W), one kernel on CuPy."""
-    if get_array_module(col) is np:
-        return _im2col.col2im(col, x_shape, kernel, stride, padding)
-    return _cuda().col2im(col, x_shape, kernel, stride, padding)
+    if _on_gpu(col):
+        return _cuda().col2im(col, x_shape, kernel, stride, padding)
+    return _im2col.col2im(col, x_shape, kernel, stride, padding)
 
 
 # ---- convolution ---------------------------------------------------------------------------------
@@ -126,7 +131,7 @@ def _argmax_dtype(kernel):
 
 def max_pool2d_forward(x, kernel, stride, padding):
     out_shape = _pool_shape(x.shape, kernel, stride, padding)
-    if get_array_module(x) is not np:
+    if _on_gpu(x):
         return _cuda().max_pool_forward(x, out_shape, kernel, stride, padding, _argmax_dtype(kernel))
     y = np.empty(out_shape, dtype=x.dtype)
     argmax = np.zeros(out_shape, dtype=_argmax_dtype(kernel))
@@ -142,7 +147,7 @@ def max_pool2d_forward(x, kernel, stride, padding):
 
 def max_pool2d_backward(dout, cache, kernel, stride, padding):
     argmax, x_shape = cache
-    if get_array_module(dout) is not np:
+    if _on_gpu(dout):
         return _cuda().max_pool_backward(dout, argmax, x_shape, kernel, stride, padding)
     dpad = np.zeros(_padded_shape(x_shape, padding), dtype=dout.dtype)
     for offset, target in enumerate(_offset_views(dpad, argmax.shape, kernel, stride)):
@@ -152,7 +157,7 @@ def max_pool2d_backward(dout, cache, kernel, stride, padding):
 
 def avg_pool2d_forward(x, kernel, stride, padding):
     out_shape = _pool_shape(x.shape, kernel, stride, padding)
-    if get_array_module(x) is not np:
+    if _on_gpu(x):
         return _cuda().avg_pool_forward(x, out_shape, kernel, stride, padding), x.shape
     y = np.zeros(out_shape, dtype=x.dtype)
     for view in _offset_views(pad_images(x, padding), out_shape, kernel, stride):
@@ -162,7 +167,7 @@ def avg_pool2d_forward(x, kernel, stride, padding):
 
 
 def avg_pool2d_backward(dout, x_shape, kernel, stride, padding):
-    if get_array_module(dout) is not np:
+    if _on_gpu(dout):
         return _cuda().avg_pool_backward(dout, x_shape, kernel, stride, padding)
     dpad = np.zeros(_padded_shape(x_shape, padding), dtype=dout.dtype)
     share = dout * dout.dtype.type(1.0 / (kernel[0] * kernel[1]))
