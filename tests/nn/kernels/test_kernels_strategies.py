@@ -8,9 +8,10 @@ import pytest
 import torch
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from strategies import GPU_LIKE, NAMES, running
+from strategies import GPU_LIKE, NAMES, placed, running
 
 from scratchdl import gradcheck, nn
+from scratchdl.backend import to_numpy
 from scratchdl.nn.kernels import batch
 
 torch.set_num_threads(1)
@@ -61,16 +62,23 @@ def make_conv(case, dtype):
 
 
 def run_layer(layer, x, name, seed):
-    """Forward and backward under strategy ``name``: y, dx, and the parameter gradients."""
+    """Forward and backward under strategy ``name`` (on its device; the layer is back on the host
+    afterwards): y, dx, the parameter gradients and the upstream gradient, as NumPy arrays."""
     layer.zero_grad()
+    dout = None
     with running(name):
-        y = layer(x)
-        dout = gen(seed, 5).standard_normal(y.shape).astype(x.dtype)
-        before = dout.copy()
-        dx = layer.backward(dout)
-    np.testing.assert_array_equal(dout, before)          # backward never writes into dout
-    grads = {n: p.grad.copy() for n, p in layer.named_parameters()}
-    return y, dx, grads, dout
+        layer, x_there = placed(name, layer, x)
+        try:
+            y = layer(x_there)
+            dout = gen(seed, 5).standard_normal(y.shape).astype(x.dtype)
+            (dout_there,) = placed(name, layer, dout)[1:]
+            dx = layer.backward(dout_there)
+            np.testing.assert_array_equal(to_numpy(dout_there), dout)    # backward never writes into dout
+            grads = {n: to_numpy(p.grad).copy() for n, p in layer.named_parameters()}
+        finally:
+            if name == "cuda":
+                layer.to(device="cpu")
+    return to_numpy(y), None if dx is None else to_numpy(dx), grads, dout
 
 
 def close(actual, expected, tol):
@@ -130,7 +138,7 @@ def test_conv_gradcheck(name, case):
     case = {**case, "input_grad": True}
     layer, x = make_conv(case, np.float64)
     with running(name):
-        result = gradcheck(layer, x)
+        result = gradcheck(placed(name, layer)[0], x)
     assert result.max_error < 1e-6, str(result)
 
 
@@ -232,19 +240,17 @@ def test_pool_gradcheck(name, kind, case):
     layer = POOLS[kind][0](case["kernel"], case["stride"], case["padding"])
     x = gen(case["seed"], 1).standard_normal(case["shape"])   # no ties: max is differentiable
     with running(name):
-        result = gradcheck(layer, x)
+        (x_there,) = placed(name, layer, x)[1:]
+        result = gradcheck(layer, x_there)
     assert result.max_error < 1e-6, str(result)
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_max_pool_propagates_nan(name):
     x = np.array([[[[1, np.nan, 0], [3, 4, 0], [0, 0, 7]]]], np.float32)
-    layer = nn.MaxPool2d(2, stride=1)
-    with running(name):
-        y = layer(x)
-        dx = layer.backward(np.ones_like(y))
+    y, dx, _, dout = run_layer(nn.MaxPool2d(2, stride=1), x, name, 0)
     assert np.isnan(y[0, 0, 0]).all() and y[0, 0, 1, 1] == 7
-    assert dx.shape == x.shape and dx[0, 0, 2, 2] == 1
+    assert dx.shape == x.shape and dx[0, 0, 2, 2] == dout[0, 0, 1, 1]     # 7 is that window's max
 
 
 def test_max_pool_argmax_dtype_holds_large_kernels():
