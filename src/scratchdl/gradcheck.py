@@ -114,7 +114,8 @@ def gradcheck(module: Module, x, target=None, h: float = 1e-6, seed: int = 0) ->
     module.zero_grad()
     module(x)
     dx = module.backward(dout)
-    analytic = {"input": to_numpy(dx), **{name: to_numpy(p.grad.copy()) for name, p in module.named_parameters()}}
+    analytic = {"input": to_numpy(dx)}
+    analytic.update({name: to_numpy(p.grad.copy()) for name, p in module.named_parameters()})
     numeric = {"input": numerical_grad(loss, x, h)}
     for name, param in module.named_parameters():
         numeric[name] = numerical_grad(loss, param.data, h)

@@ -4,7 +4,7 @@ Each ``KernelSource`` body is plain C. Wrapped in ``for (i = 0; i < n; ++i) { bo
 CuPy's ``ElementwiseKernel`` runs it once per output element, with its parameters declared as
 CuPy declares them (``raw T a``: an array indexed by flat position; ``int32 h``: an int;
 ``T s``: a scalar of the array type; a non-raw output ``T out``: the element ``out[i]``), it
-computes what the GPU would. ``c_kernel(source, dtype, arg_dtype)`` compiles it (gcc, cached
+computes what the GPU would. ``c_kernel(source, index)`` compiles it (gcc, cached
 per process) and returns a callable with CuPy's calling convention: inputs in order, then the
 output arrays, which it fills.
 """
@@ -42,7 +42,7 @@ def _params(text):
 
 
 class CKernel:
-    def __init__(self, source, dtype, arg_dtype):
+    def __init__(self, source, dtype, arg_dtype, index):
         types = {"T": np.dtype(dtype), "S": np.dtype(arg_dtype)}
         self.inputs, self.outputs = _params(source.in_params), _params(source.out_params)
         declared, argtypes, macros = [], [ctypes.c_longlong], []
@@ -63,6 +63,7 @@ class CKernel:
             macros.append(name)
         typedefs = "".join(f"typedef {C_TYPES[t][0]} {k};\n" for k, t in types.items())
         defines = "".join(f"#define {m} ({m}_out_[i])\n" for m in macros)
+        typedefs += f"typedef {index} idx_t;\n"
         code = (f"#include <math.h>\n{typedefs}void kernel(long long n_, {', '.join(declared)}) {{\n"
                 f"{defines}for (long long i = 0; i < n_; ++i) {{\n{source.body}\n}}\n}}\n")
         self.types, self.function = types, _compile(code)
@@ -100,8 +101,8 @@ def _compile(code: str):
 class GenericCKernel:
     """Like CuPy's kernel, generic in ``T`` and ``S``: the types come from the arrays passed."""
 
-    def __init__(self, source):
-        self.source = source
+    def __init__(self, source, index):
+        self.source, self.index = source, index
         self.params = _params(source.in_params) + _params(source.out_params)
 
     def __call__(self, *args):
@@ -109,14 +110,15 @@ class GenericCKernel:
         for (_, kind, _), value in zip(self.params, args, strict=True):
             if kind in ("T", "S") and isinstance(value, np.ndarray):
                 types.setdefault(kind, value.dtype)
-        return _typed(self.source, types["T"], types.get("S", np.dtype(np.uint8)))(*args)
+        return _typed(self.source, types["T"], types.get("S", np.dtype(np.uint8)), self.index)(*args)
 
 
 @functools.cache
-def _typed(source, dtype, arg_dtype) -> CKernel:
-    return CKernel(source, dtype, arg_dtype)
+def _typed(source, dtype, arg_dtype, index) -> CKernel:
+    return CKernel(source, dtype, arg_dtype, index)
 
 
-def c_kernel(source) -> GenericCKernel:
-    """``source`` compiled for the CPU, called as CuPy would call it."""
-    return GenericCKernel(source)
+def c_kernel(source, index: str) -> GenericCKernel:
+    """``source`` compiled for the CPU with positions of C type ``index`` (``idx_t``), called as
+    CuPy would call it."""
+    return GenericCKernel(source, index)

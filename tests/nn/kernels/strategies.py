@@ -55,6 +55,6 @@ def running(name: str):
     with pytest.MonkeyPatch.context() as patch:
         patch.setitem(sys.modules, "cupy", np)
         patch.setattr(batch, "_on_gpu", lambda a: True)
-        patch.setattr(cuda, "_kernel", lambda key: c_kernel(cuda.KERNELS[key]))
+        patch.setattr(cuda, "_kernel", lambda key, index: c_kernel(cuda.KERNELS[key], index))
         with kernels.use("batch"):
             yield

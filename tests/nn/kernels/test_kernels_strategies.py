@@ -12,7 +12,7 @@ from strategies import GPU_LIKE, NAMES, placed, running
 
 from scratchdl import gradcheck, nn
 from scratchdl.backend import to_numpy
-from scratchdl.nn.kernels import batch
+from scratchdl.nn.kernels import batch, cuda
 
 torch.set_num_threads(1)
 
@@ -262,3 +262,18 @@ def test_max_pool_argmax_dtype_holds_large_kernels():
         dx = layer.backward(np.ones_like(y))
     assert layer._cache[1][0].dtype == np.int32
     assert dx.reshape(-1).argmax() == x.reshape(-1).argmax() and dx.sum() == 1
+
+
+@pytest.mark.parametrize("kind", ["conv", "max", "avg"])
+def test_the_64_bit_builds_of_the_cuda_kernels_give_the_same_numbers(kind, monkeypatch):
+    """Positions are ``int`` for arrays under 2^31 entries, ``long long`` above: with the limit
+    lowered, the 64-bit builds run (compiled as C) and must give the same results."""
+    layer = nn.Conv2d(2, 3, 3, stride=2, padding=1, dtype=np.float64) if kind == "conv" else \
+        POOLS[kind][0](3, 2, 1)
+    x = gen(0).standard_normal((2, 2, 7, 8))
+    narrow = run_layer(layer, x, "batch-cuda-as-c", 0)
+    monkeypatch.setattr(cuda, "INT32_LIMIT", 0)
+    assert cuda.index_type(x) == "long long"
+    wide = run_layer(layer, x, "batch-cuda-as-c", 0)
+    for a, b in zip(narrow[:2], wide[:2], strict=True):
+        np.testing.assert_array_equal(a, b)

@@ -8,7 +8,10 @@ scatter, which would need atomic adds and give sums in a changing order).
 
 Index names follow the layers' docstrings: sample ``s``, channel ``c``, output pixel ``(u, v)``,
 kernel offset ``(ki, kj)``, input pixel ``(y, x)`` = ``(u*sh + ki - ph, v*sw + kj - pw)``.
-Positions are computed in ``long long``: a batch's patch matrix can pass 2^31 entries.
+Positions are of type ``idx_t``: ``int`` when every array of the call has fewer than 2^31 entries
+(32-bit division is several times faster than 64-bit on a GPU, and each thread divides a few
+times), else ``long long`` (a batch's patch matrix can pass 2^31 entries); two builds of each
+kernel, picked from the arrays' sizes.
 
 The kernel bodies are plain C (no CUDA built-ins), kept as data in ``KERNELS``, so the tests
 also compile them with a C compiler and check them on the CPU against the reference strategy;
@@ -38,12 +41,12 @@ KERNELS = {
     "im2col": KernelSource(
         "scratchdl_im2col", f"raw T img, int32 batch, int32 channels, {_GEOMETRY}", "T col",
         """
-        const long long k = i;
+        const idx_t k = i;
         const int v = k % ow, u = k / ow % oh;
-        const long long s = k / ((long long)oh * ow) % batch;
-        const long long row = k / ((long long)oh * ow * batch);      /* (c*kh + ki)*kw + kj */
+        const idx_t s = k / ((idx_t)oh * ow) % batch;
+        const idx_t row = k / ((idx_t)oh * ow * batch);      /* (c*kh + ki)*kw + kj */
         const int kj = row % kw, ki = row / kw % kh;
-        const long long c = row / ((long long)kh * kw);
+        const idx_t c = row / ((idx_t)kh * kw);
         const int y = u * sh + ki - ph, x = v * sw + kj - pw;
         col = (y >= 0 && y < h && x >= 0 && x < w) ? img[((s * channels + c) * h + y) * w + x] : (T)0;
         """,
@@ -52,10 +55,10 @@ KERNELS = {
     "col2im": KernelSource(
         "scratchdl_col2im", f"raw T col, int32 batch, int32 channels, {_GEOMETRY}", "T img",
         """
-        const long long k = i;
+        const idx_t k = i;
         const int x = k % w, y = k / w % h;
-        const long long plane = k / ((long long)h * w);                 /* s*channels + c */
-        const long long s = plane / channels, c = plane % channels;
+        const idx_t plane = k / ((idx_t)h * w);                 /* s*channels + c */
+        const idx_t s = plane / channels, c = plane % channels;
         T total = 0;
         for (int ki = 0; ki < kh; ++ki) {
             const int uy = y + ph - ki;                  /* u*sh when tap ki of row u reads y */
@@ -75,9 +78,9 @@ KERNELS = {
     "max_pool_forward": KernelSource(
         "scratchdl_max_pool_forward", f"raw T img, {_GEOMETRY}", "T out, S arg",
         """
-        const long long k = i;
+        const idx_t k = i;
         const int v = k % ow, u = k / ow % oh;
-        const long long plane = k / ((long long)oh * ow) * h * w;      /* img[s, c] starts here */
+        const idx_t plane = k / ((idx_t)oh * ow) * h * w;      /* img[s, c] starts here */
         T best = 0;
         int at = -1;
         for (int ki = 0; ki < kh; ++ki) {
@@ -86,7 +89,7 @@ KERNELS = {
             for (int kj = 0; kj < kw; ++kj) {
                 const int x = v * sw + kj - pw;
                 if (x < 0 || x >= w) continue;
-                const T value = img[plane + (long long)y * w + x];
+                const T value = img[plane + (idx_t)y * w + x];
                 if (at < 0 || value > best || isnan(value)) { best = value; at = ki * kw + kj; }
             }
         }
@@ -98,9 +101,9 @@ KERNELS = {
     "max_pool_backward": KernelSource(
         "scratchdl_max_pool_backward", f"raw T dout, raw S arg, {_GEOMETRY}", "T dimg",
         """
-        const long long k = i;
+        const idx_t k = i;
         const int x = k % w, y = k / w % h;
-        const long long plane = k / ((long long)h * w) * oh * ow;      /* dout[s, c] starts here */
+        const idx_t plane = k / ((idx_t)h * w) * oh * ow;      /* dout[s, c] starts here */
         T total = 0;
         for (int ki = 0; ki < kh; ++ki) {
             const int uy = y + ph - ki;
@@ -108,7 +111,7 @@ KERNELS = {
             for (int kj = 0; kj < kw; ++kj) {
                 const int vx = x + pw - kj;
                 if (vx < 0 || vx % sw != 0 || vx / sw >= ow) continue;
-                const long long at = plane + (long long)(uy / sh) * ow + vx / sw;
+                const idx_t at = plane + (idx_t)(uy / sh) * ow + vx / sw;
                 if ((int)arg[at] == ki * kw + kj) total += dout[at];
             }
         }
@@ -119,16 +122,16 @@ KERNELS = {
     "avg_pool_forward": KernelSource(
         "scratchdl_avg_pool_forward", f"raw T img, T scale, {_GEOMETRY}", "T out",
         """
-        const long long k = i;
+        const idx_t k = i;
         const int v = k % ow, u = k / ow % oh;
-        const long long plane = k / ((long long)oh * ow) * h * w;
+        const idx_t plane = k / ((idx_t)oh * ow) * h * w;
         T total = 0;
         for (int ki = 0; ki < kh; ++ki) {
             const int y = u * sh + ki - ph;
             if (y < 0 || y >= h) continue;
             for (int kj = 0; kj < kw; ++kj) {
                 const int x = v * sw + kj - pw;
-                if (x >= 0 && x < w) total += img[plane + (long long)y * w + x];
+                if (x >= 0 && x < w) total += img[plane + (idx_t)y * w + x];
             }
         }
         out = total * scale;
@@ -138,9 +141,9 @@ KERNELS = {
     "avg_pool_backward": KernelSource(
         "scratchdl_avg_pool_backward", f"raw T dout, T scale, {_GEOMETRY}", "T dimg",
         """
-        const long long k = i;
+        const idx_t k = i;
         const int x = k % w, y = k / w % h;
-        const long long plane = k / ((long long)h * w) * oh * ow;
+        const idx_t plane = k / ((idx_t)h * w) * oh * ow;
         T total = 0;
         for (int ki = 0; ki < kh; ++ki) {
             const int uy = y + ph - ki;
@@ -148,7 +151,7 @@ KERNELS = {
             for (int kj = 0; kj < kw; ++kj) {
                 const int vx = x + pw - kj;
                 if (vx < 0 || vx % sw != 0 || vx / sw >= ow) continue;
-                total += dout[plane + (long long)(uy / sh) * ow + vx / sw];
+                total += dout[plane + (idx_t)(uy / sh) * ow + vx / sw];
             }
         }
         dimg = total * scale;
@@ -157,12 +160,29 @@ KERNELS = {
 }
 
 
+# Arrays with more entries than this get the 64-bit build of a kernel.
+INT32_LIMIT = 2**31 - 1
+
+
+def index_type(*arrays) -> str:
+    """The C type of positions for a call on ``arrays``: ``int`` when all of them are small enough."""
+    return "long long" if max(a.size for a in arrays) > INT32_LIMIT else "int"
+
+
 @functools.cache
-def _kernel(key: str):
+def _kernel(key: str, index: str):
     import cupy
 
     source = KERNELS[key]
-    return cupy.ElementwiseKernel(source.in_params, source.out_params, source.body, source.name)
+    name = f"{source.name}_{index.replace(' ', '_')}"
+    return cupy.ElementwiseKernel(source.in_params, source.out_params, source.body, name,
+                                  preamble=f"typedef {index} idx_t;")
+
+
+def _launch(key: str, *args) -> None:
+    """Run kernel ``key`` on ``args`` (CuPy's order: inputs, then outputs), raw arrays flattened."""
+    arrays = [a for a in args if hasattr(a, "size") and hasattr(a, "shape") and a.ndim]
+    _kernel(key, index_type(*arrays))(*args)
 
 
 def _flat(a):
@@ -177,6 +197,7 @@ def _out_size(size, kernel, stride, padding):
 
 
 def _geometry(x_shape, out_hw, kernel, stride, padding):
+    """The ints ``h, w, oh, ow, kh, kw, sh, sw, ph, pw`` every kernel takes."""
     return (*x_shape[2:], *out_hw, *kernel, *stride, *padding)
 
 
@@ -185,9 +206,9 @@ def im2col(x, kernel, stride, padding):
     import cupy
 
     n, c, h, w = x.shape
-    oh, ow = _out_size(h, kernel[0], stride[0], padding[0]), _out_size(w, kernel[1], stride[1], padding[1])
-    col = cupy.empty((c * kernel[0] * kernel[1], n * oh * ow), dtype=x.dtype)
-    _kernel("im2col")(_flat(x), n, c, *_geometry(x.shape, (oh, ow), kernel, stride, padding), col)
+    out_hw = _out_size(h, kernel[0], stride[0], padding[0]), _out_size(w, kernel[1], stride[1], padding[1])
+    col = cupy.empty((c * kernel[0] * kernel[1], n * out_hw[0] * out_hw[1]), dtype=x.dtype)
+    _launch("im2col", _flat(x), n, c, *_geometry(x.shape, out_hw, kernel, stride, padding), col)
     return col
 
 
@@ -195,9 +216,9 @@ def col2im(col, x_shape, kernel, stride, padding):
     import cupy
 
     n, c, h, w = x_shape
-    oh, ow = _out_size(h, kernel[0], stride[0], padding[0]), _out_size(w, kernel[1], stride[1], padding[1])
+    out_hw = _out_size(h, kernel[0], stride[0], padding[0]), _out_size(w, kernel[1], stride[1], padding[1])
     img = cupy.empty(x_shape, dtype=col.dtype)
-    _kernel("col2im")(_flat(col), n, c, *_geometry(x_shape, (oh, ow), kernel, stride, padding), img)
+    _launch("col2im", _flat(col), n, c, *_geometry(x_shape, out_hw, kernel, stride, padding), img)
     return img
 
 
@@ -206,8 +227,8 @@ def max_pool_forward(x, out_shape, kernel, stride, padding, arg_dtype):
 
     out = cupy.empty(out_shape, dtype=x.dtype)
     arg = cupy.empty(out_shape, dtype=arg_dtype)
-    _kernel("max_pool_forward")(_flat(x), *_geometry(x.shape, out_shape[2:], kernel, stride, padding),
-                                out, arg)
+    geometry = _geometry(x.shape, out_shape[2:], kernel, stride, padding)
+    _launch("max_pool_forward", _flat(x), *geometry, out, arg)
     return out, (arg, x.shape)
 
 
@@ -215,8 +236,8 @@ def max_pool_backward(dout, arg, x_shape, kernel, stride, padding):
     import cupy
 
     dimg = cupy.empty(x_shape, dtype=dout.dtype)
-    _kernel("max_pool_backward")(_flat(dout), _flat(arg),
-                                 *_geometry(x_shape, dout.shape[2:], kernel, stride, padding), dimg)
+    geometry = _geometry(x_shape, dout.shape[2:], kernel, stride, padding)
+    _launch("max_pool_backward", _flat(dout), _flat(arg), *geometry, dimg)
     return dimg
 
 
@@ -225,8 +246,8 @@ def avg_pool_forward(x, out_shape, kernel, stride, padding):
 
     out = cupy.empty(out_shape, dtype=x.dtype)
     scale = x.dtype.type(1.0 / (kernel[0] * kernel[1]))
-    _kernel("avg_pool_forward")(_flat(x), scale, *_geometry(x.shape, out_shape[2:], kernel, stride, padding),
-                                out)
+    geometry = _geometry(x.shape, out_shape[2:], kernel, stride, padding)
+    _launch("avg_pool_forward", _flat(x), scale, *geometry, out)
     return out
 
 
@@ -235,6 +256,6 @@ def avg_pool_backward(dout, x_shape, kernel, stride, padding):
 
     dimg = cupy.empty(x_shape, dtype=dout.dtype)
     scale = dout.dtype.type(1.0 / (kernel[0] * kernel[1]))
-    _kernel("avg_pool_backward")(_flat(dout), scale,
-                                 *_geometry(x_shape, dout.shape[2:], kernel, stride, padding), dimg)
+    geometry = _geometry(x_shape, dout.shape[2:], kernel, stride, padding)
+    _launch("avg_pool_backward", _flat(dout), scale, *geometry, dimg)
     return dimg
