@@ -44,6 +44,7 @@ def test_unknown_strategy_names_the_valid_ones(how, monkeypatch):
             monkeypatch.setenv(kernels.ENV_VAR, "gpu")
             kernels.for_array(np.zeros(3))
     assert "'gpu'" in str(err.value) and "batch, cpu, reference" in str(err.value)
+    assert ("SCRATCHDL_KERNELS" in str(err.value)) == (how == "env")
 
 
 def test_register_adds_a_strategy(monkeypatch):

@@ -31,7 +31,8 @@ The strategies:
   CuPy ``ElementwiseKernel``\ s, one thread per output element, gathering instead of scattering
   so no atomics are needed and sums come out in a fixed order). No value is read back to the
   host inside a step. Forced on NumPy arrays, the same functions run NumPy strided-view
-  equivalents of those kernels, which is how CI (no GPU) tests their arithmetic.
+  equivalents of those kernels, which is how CI (no GPU) tests their arithmetic; the tests also
+  compile the CUDA kernel bodies as C and run them on the CPU (``tests/nn/kernels``).
 
 ``for_array(x)`` returns ``cpu`` for NumPy arrays and ``batch`` for CuPy arrays, unless a strategy
 is forced: ``with kernels.use("batch"): ...`` or the environment variable ``SCRATCHDL_KERNELS``
@@ -59,12 +60,12 @@ STRATEGIES = {"reference": reference, "cpu": cpu, "batch": batch}
 _forced: list = []          # the strategies of the ``use`` blocks we are in, innermost last
 
 
-def get(name: str):
+def get(name: str, kind: str = "kernel strategy"):
     """The strategy registered under ``name``; a ConfigError listing the valid names otherwise."""
     try:
         return STRATEGIES[name]
     except KeyError:
-        raise unknown_name("kernel strategy", name, STRATEGIES) from None
+        raise unknown_name(kind, name, STRATEGIES) from None
 
 
 def register(name: str, strategy) -> None:
@@ -78,7 +79,7 @@ def for_array(x):
         return _forced[-1]
     name = os.environ.get(ENV_VAR)
     if name:
-        return get(name)
+        return get(name, f"kernel strategy in {ENV_VAR}")
     return cpu if get_array_module(x) is np else batch
 
 
