@@ -3,6 +3,7 @@
     python benchmarks/gpu_throughput.py                          # W1-W4 at batch 100 and 1024
     python benchmarks/gpu_throughput.py --workloads W3 W4 --batches 1024 --repeats 11 --json out.json
     python benchmarks/gpu_throughput.py --tf32                     # TF32 matrix products in both
+    python benchmarks/gpu_throughput.py --profile W3 W4 --batches 1024   # scratchdl's time per layer
     python benchmarks/gpu_throughput.py --device cpu --batches 8   # the harness on the CPU, as a smoke test
 
 Method (see benchmarks/README.md, "GPU"): the workloads of ``workloads.py`` (same weights seed, same
@@ -20,6 +21,10 @@ peak, rounded up to the pool's block sizes). Both include the model, its gradien
 
 Without a usable GPU (no CuPy, no device, or PyTorch without CUDA) the script prints one line
 saying which and exits with status 2.
+
+``--profile`` instead times each layer of scratchdl's step alone, between two synchronisations
+(mean of ``--repeats`` steps after the warm-up): launch gaps that a pipelined step hides are
+counted, so the sum exceeds the step, but the layer that stands out is the one to work on.
 """
 
 from __future__ import annotations
@@ -98,6 +103,7 @@ class Runner:
             optimizer.step()
             return loss
 
+        step.model = model
         return step
 
     def _torch_step(self, name, batch):
@@ -150,6 +156,36 @@ class Runner:
         step()
         cupy.cuda.Device().synchronize()
         return int(pool.total_bytes())
+
+
+def profile(name: str, batch: int, args) -> str:
+    """scratchdl's forward and backward milliseconds per leaf layer, each between two syncs."""
+    runner = Runner("scratchdl", args.device)
+    step = runner.step(name, batch)
+    leaves = [(n, m) for n, m in step.model.named_modules() if not list(m.children())]
+    totals = {}
+    for index, (_, layer) in enumerate(leaves):
+        for method in ("forward", "backward"):
+            original = getattr(layer, method)
+
+            def timed(*a, _original=original, _key=(index, method)):
+                runner.synchronize()
+                start = time.perf_counter()
+                result = _original(*a)
+                runner.synchronize()
+                totals[_key] = totals.get(_key, 0.0) + time.perf_counter() - start
+                return result
+
+            setattr(layer, method, timed)
+    time_repeat(runner, step, args.warmup)
+    totals.clear()
+    time_repeat(runner, step, args.repeats)
+    ms = {key: 1e3 * value / args.repeats for key, value in totals.items()}
+    lines = [f"{name} batch {batch}: scratchdl layers, ms per step (each alone between two syncs)"]
+    for index, (_, layer) in enumerate(leaves):
+        lines.append(f"  {index:2d} {layer.name():<44} fwd {ms.get((index, 'forward'), 0):8.3f}"
+                     f"  bwd {ms.get((index, 'backward'), 0):8.3f}")
+    return "\n".join(lines)
 
 
 def time_repeat(runner: Runner, step, steps: int) -> float:
@@ -241,6 +277,8 @@ def parse(argv):
     parser.add_argument("--device", choices=["cuda", "cpu"], default="cuda",
                         help="cpu: the same harness on NumPy and PyTorch CPU (to test the script)")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--profile", nargs="+", metavar="W", choices=["W1", "W2", "W3", "W4"],
+                        help="instead: scratchdl's time per layer on these workloads")
     return parser.parse_args(argv)
 
 
@@ -256,6 +294,9 @@ def main(argv=None) -> int:
         torch.backends.cuda.matmul.allow_tf32 = args.tf32
         torch.backends.cudnn.allow_tf32 = args.tf32
     env = environment(args)
+    if args.profile:
+        print("\n\n".join(profile(name, batch, args) for name in args.profile for batch in args.batches))
+        return 0
     results = []
     for name in args.workloads:
         for batch in args.batches:

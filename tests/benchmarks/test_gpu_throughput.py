@@ -50,3 +50,13 @@ def test_the_harness_runs_on_the_cpu(tmp_path, capsys):
         assert all(math.isfinite(v) and v > 0 for v in row["samples_per_s"].values())
         assert f"| {row['workload']} | 3 |" in printed
     assert report["environment"]["device"] == "cpu"
+
+
+def test_the_profile_lists_every_layer(capsys):
+    status = load_script().main(["--device", "cpu", "--profile", "W3", "--batches", "2", "--repeats", "1",
+                                 "--warmup", "1"])
+    assert status == 0
+    printed = capsys.readouterr().out
+    assert "W3 batch 2" in printed
+    for layer in ("Conv2d(1, 30, kernel_size=5)", "MaxPool2d(kernel_size=2)", "Linear(100, 10)"):
+        assert layer in printed
