@@ -17,6 +17,8 @@ rounding noise; a wrong gradient larger than :math:`10^{-9} g` still shows.
 from __future__ import annotations
 
 import copy
+import sys
+import types
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -28,7 +30,9 @@ from .nn.module import Module
 
 @dataclass
 class GradcheckResult:
-    """Relative error per checked array (``input``, parameter names) and the worst of them."""
+    """The result of a gradient check: the relative error of each array and the worst one.
+
+    Relative error per checked array (``input``, parameter names) and the worst of them."""
 
     errors: dict[str, float] = field(default_factory=dict)
 
@@ -123,3 +127,15 @@ def gradcheck(module: Module, x, target=None, h: float = 1e-6, seed: int = 0) ->
     for name in analytic:
         result.errors[name] = relative_error(analytic[name], numeric[name], floor)
     return result
+
+
+class _CallableModule(types.ModuleType):
+    """This module, callable as its ``gradcheck`` function: ``scratchdl.gradcheck(layer, x)`` works
+    whether the name ``scratchdl.gradcheck`` was bound to the function or, by an import of
+    ``scratchdl.gradcheck.something``, to this module."""
+
+    def __call__(self, *args, **kwargs) -> GradcheckResult:
+        return gradcheck(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

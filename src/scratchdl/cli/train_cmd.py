@@ -13,7 +13,16 @@ from .. import backend, checkpoint, data, models, optim
 from ..errors import ConfigError, ShapeError
 from ..nn import CrossEntropyLoss, init
 from ..train import Checkpointing, TrainingDiverged, TrainState, evaluate, fit
-from .options import dataset_name, int_list, non_negative_float, positive_float, positive_int, probability
+from ..train.callbacks import EpochLog
+from .options import (
+    dataset_name,
+    initializer,
+    int_list,
+    non_negative_float,
+    positive_float,
+    positive_int,
+    probability,
+)
 
 DEFAULTS = {"model": "simple_cnn", "dataset": "digits", "optimizer": "adam", "lr": None, "epochs": 40,
             "batch_size": 32, "init": "he_normal", "batchnorm": False, "dropout": 0.0,
@@ -39,7 +48,8 @@ def register(commands) -> None:
     p = commands.add_parser("train", help="train a model (default: SimpleConvNet on digits with Adam)",
                             description="Train a zoo model on a dataset and print its test accuracy.")
     p.add_argument("--model", choices=sorted(models.MODELS), help=f"default {DEFAULTS['model']}")
-    p.add_argument("--hidden", type=int_list, help="MLP hidden sizes, e.g. 100,50 (default 100)")
+    p.add_argument("--hidden", type=int_list, metavar="SIZES",
+                   help="MLP hidden layer sizes, comma-separated, e.g. 100,50 (default 100: one layer)")
     p.add_argument("--dataset", type=dataset_name, help="a name from `scratchdl datasets` or a .npz file "
                    f"(default {DEFAULTS['dataset']})")
     p.add_argument("--data-dir", help="folder with the dataset's files (mnist, fashion-mnist)")
@@ -49,7 +59,9 @@ def register(commands) -> None:
                    "0.05 adagrad, 0.001 rmsprop)")
     p.add_argument("--epochs", type=positive_int, help="default 40")
     p.add_argument("--batch-size", type=positive_int, help="default 32")
-    p.add_argument("--init", choices=init.names(), help="weight initializer (default he_normal)")
+    p.add_argument("--init", type=initializer, metavar="INIT",
+                   help=f"weight initializer: {', '.join(init.names())}, normal:STD or uniform:BOUND "
+                   "(default he_normal)")
     p.add_argument("--batchnorm", action="store_true", default=None, help="add batch norm (mlp, vgg)")
     p.add_argument("--dropout", type=probability, help="dropout probability (mlp, alexnet)")
     p.add_argument("--weight-decay", type=non_negative_float, help="default 0")
@@ -57,13 +69,16 @@ def register(commands) -> None:
                    help="learning-rate schedule over the epochs (default cosine)")
     p.add_argument("--seed", type=int, help="random seed (default 0)")
     p.add_argument("--dtype", choices=["float32", "float64"], help="default float32")
-    p.add_argument("--out", help="output folder (default runs/<model>-<dataset>-<time>)")
+    p.add_argument("--out", metavar="DIR",
+                   help="output folder, new or empty (default runs/<model>-<dataset>-<time>)")
     p.add_argument("--resume", metavar="DIR", help="continue the run saved in DIR")
     p.add_argument("--checkpoint-every", type=positive_int, metavar="STEPS",
                    help="also save a checkpoint every STEPS steps (always at each epoch end)")
     p.add_argument("--threads", type=positive_int, default=1,
                    help="BLAS threads (default 1: for these small batches one thread is fastest)")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--no-progress", action="store_true",
+                   help="no per-batch progress bar (there is none when the output is not a terminal; "
+                   "one line per epoch is printed either way)")
     p.set_defaults(run=run)
 
 
@@ -155,7 +170,7 @@ def _train(args) -> int:
     try:
         state = fit(model, loss_fn, optimizer, train_set, test_set, epochs=options["epochs"],
                     batch_size=options["batch_size"], seed=options["seed"], scheduler=scheduler,
-                    callbacks=[Checkpointing(out, meta, args.checkpoint_every)],
+                    callbacks=[Checkpointing(out, meta, args.checkpoint_every), EpochLog()],
                     progress=not args.no_progress, state=state)
     except TrainingDiverged as e:
         kept = (f"the last good checkpoint is kept in {out}" if checkpoint.is_checkpoint(out)
@@ -167,9 +182,6 @@ def _train(args) -> int:
         return 130
     result = evaluate(model, loss_fn, test_set)
     seconds = time.perf_counter() - started
-    for row in state.history:
-        print(f"epoch {row['epoch']:3d}  train loss {row['train_loss']:.4f}  acc {row['train_accuracy']:.4f}"
-              f"  test loss {row['test_loss']:.4f}  acc {row['test_accuracy']:.4f}")
     correct = int(np.trace(result.confusion_matrix))
     print(f"test accuracy: {result.accuracy:.4f} ({correct}/{len(test_set)}) on {train_set.name}, "
           f"{options['model']}, {seconds:.1f} s; saved in {out}")

@@ -37,6 +37,12 @@ class ExperimentResult:
             "checks": self.checks, "seconds": self.seconds, "notes": self.notes,
         }
 
+    def _repr_html_(self) -> str:
+        """Jupyter's view of the result: title, claim, figures, findings, checks, raw numbers folded."""
+        from .notebook import result_html
+
+        return result_html(self)
+
 
 def start(name: str, title: dict, claim: dict, out_dir, lang: str) -> tuple[ExperimentResult, Path, float]:
     """The opening every experiment's ``run`` shares: its empty result in ``lang``, its output
@@ -49,14 +55,10 @@ def start(name: str, title: dict, claim: dict, out_dir, lang: str) -> tuple[Expe
 
 
 def pyplot():
-    """matplotlib's pyplot on the file-only Agg backend, with a Japanese font registered."""
-    import matplotlib
+    """matplotlib's pyplot for figures written to files (see ``scratchdl.plotting``)."""
+    from ..plotting import pyplot as library_pyplot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import matplotlib_fontja  # noqa: F401  (registers IPAexGothic so Japanese labels render)
-
-    return plt
+    return library_pyplot()
 
 
 def save_figure(fig, out_dir, filename: str, result: ExperimentResult, caption: str) -> Path:

@@ -34,7 +34,9 @@ def log_softmax(x, axis: int = -1):
 
 
 class CrossEntropyLoss(Loss):
-    r"""Softmax cross-entropy from logits ``y`` of shape (N, C), mean over the batch.
+    r"""Classification loss: softmax of the scores, then minus the log-probability of the true class.
+
+    Softmax cross-entropy from logits ``y`` of shape (N, C), mean over the batch.
 
     Targets are class indices ``t`` (N,) or one-hot / probability rows (N, C):
 
@@ -83,7 +85,9 @@ SoftmaxWithLoss = CrossEntropyLoss
 
 
 class MSELoss(Loss):
-    r""":math:`L = \frac1M \sum (y - t)^2` over all :math:`M` elements;
+    r"""Regression loss: the mean of the squared differences between predictions and targets.
+
+    :math:`L = \frac1M \sum (y - t)^2` over all :math:`M` elements;
     :math:`\partial L/\partial y = 2 (y - t) / M` (PyTorch's convention; the course's
     ``mean_squared_error`` halves it)."""
 
@@ -99,7 +103,9 @@ class MSELoss(Loss):
 
 
 class BCEWithLogitsLoss(Loss):
-    r"""Sigmoid plus binary cross-entropy, from logits ``y``, mean over elements:
+    r"""Binary classification loss: the cross-entropy of a sigmoid, computed from raw scores.
+
+    Sigmoid plus binary cross-entropy, from logits ``y``, mean over elements:
 
     .. math::
         L = \frac1M \sum \big(\max(y, 0) - y t + \log(1 + e^{-|y|})\big), \qquad

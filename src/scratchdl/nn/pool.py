@@ -57,7 +57,9 @@ class _Pool2d(Module):
             )
 
 class MaxPool2d(_Pool2d):
-    r""":math:`y_{n,c,u,v} = \max_{i,j} x^{pad}_{n,c,\,s_h u+i,\,s_w v+j}` (padding with :math:`-\infty`).
+    r"""2-D max pooling: the largest value in each window of a feature map.
+
+    :math:`y_{n,c,u,v} = \max_{i,j} x^{pad}_{n,c,\,s_h u+i,\,s_w v+j}` (padding with :math:`-\infty`).
 
     Backward: the whole upstream gradient of a window goes to its maximum,
     :math:`\partial L/\partial x^{pad}_{n,c,\,s_h u+i,\,s_w v+j} \mathrel{+}= \delta_{n,c,u,v}` for the
@@ -79,7 +81,9 @@ class MaxPool2d(_Pool2d):
 
 
 class AvgPool2d(_Pool2d):
-    r""":math:`y_{n,c,u,v} = \frac{1}{k_h k_w}\sum_{i,j} x^{pad}_{n,c,\,s_h u+i,\,s_w v+j}`, zero padding
+    r"""2-D average pooling: the mean of each window of a feature map.
+
+    :math:`y_{n,c,u,v} = \frac{1}{k_h k_w}\sum_{i,j} x^{pad}_{n,c,\,s_h u+i,\,s_w v+j}`, zero padding
     counted in the mean (PyTorch's ``count_include_pad=True``).
 
     Backward: :math:`\partial L/\partial x^{pad}_{n,c,\,s_h u+i,\,s_w v+j} \mathrel{+}=
@@ -99,7 +103,9 @@ class AvgPool2d(_Pool2d):
 
 
 class GlobalAvgPool2d(Module):
-    r"""(N, C, H, W) -> (N, C): :math:`y_{n,c} = \frac{1}{HW}\sum_{u,v} x_{n,c,u,v}`;
+    r"""Averages each channel over the whole image, giving one number per channel.
+
+    (N, C, H, W) -> (N, C): :math:`y_{n,c} = \frac{1}{HW}\sum_{u,v} x_{n,c,u,v}`;
     :math:`\partial L/\partial x_{n,c,u,v} = \delta_{n,c} / (HW)`."""
 
     def forward(self, x):

@@ -11,6 +11,8 @@ from ..backend import get_array_module, to_numpy
 
 @dataclass
 class Evaluation:
+    """A model's loss, accuracy, per-class accuracy and confusion matrix on a dataset."""
+
     loss: float
     accuracy: float
     per_class_accuracy: np.ndarray

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import math
 import signal
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -73,7 +74,9 @@ class TrainContext:
 
 
 class Callback:
-    """Hooks called by ``fit``; each gets the ``TrainContext``."""
+    """The base of training hooks, which fit calls after each step and epoch and on interruption.
+
+    Hooks called by ``fit``; each gets the ``TrainContext``."""
 
     def on_step_end(self, ctx: TrainContext) -> None: ...
 
@@ -127,7 +130,7 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, epochs: int = 10, 
             started = time.perf_counter()
             first = state.seen
             bar = tqdm(total=len(loader), initial=state.step, desc=f"epoch {state.epoch + 1}/{epochs}",
-                       disable=not progress, leave=False, unit="batch")
+                       disable=not _show_bar(progress), leave=False, unit="batch")
             for x, t in loader.epoch(state.epoch, start=state.step):
                 y = model(x)
                 loss = loss_fn(y, t)
@@ -165,6 +168,12 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, epochs: int = 10, 
             for cb in callbacks:
                 cb.on_epoch_end(ctx)
     return state
+
+
+def _show_bar(progress: bool) -> bool:
+    """Per-batch progress bars only where a person watches (a terminal or a notebook); output
+    redirected to a file gets none (the CLI prints one line per epoch instead)."""
+    return progress and (sys.stderr.isatty() or "ipykernel" in sys.modules)
 
 
 @contextlib.contextmanager
