@@ -110,9 +110,18 @@ def matmul(a, b, out=None, add: bool = False, xp=np):
         else:
             out[...] = product
         return out
-    m, n = a.shape[0], b.shape[1]
+    m = a.shape[0]
+    if m * a.shape[1] * b.shape[1] < PRODUCT_SPLIT_MACS or m < 2:     # on this thread, few calls
+        with _one_blas_thread:
+            if out is None:
+                return np.matmul(a, b)
+            if add:
+                out += np.matmul(a, b)
+            else:
+                np.matmul(a, b, out=out)
+        return out
     if out is None:
-        out = np.empty((m, n), dtype=np.result_type(a, b))
+        out = np.empty((m, b.shape[1]), dtype=np.result_type(a, b))
         add = False
 
     def rows(r0, r1):
@@ -121,11 +130,7 @@ def matmul(a, b, out=None, add: bool = False, xp=np):
         else:
             np.matmul(a[r0:r1], b, out=out[r0:r1])
 
-    if m * a.shape[1] * n < PRODUCT_SPLIT_MACS or m < 2:
-        with one_blas_thread():
-            rows(0, m)
-    else:
-        run_blocks(rows, sample_blocks(m, 1, m))
+    run_blocks(rows, sample_blocks(m, 1, m))
     return out
 
 
@@ -142,7 +147,7 @@ class _OneBlasThread:
     def __init__(self):
         self._lock = threading.Lock()
         self._depth = 0
-        self._saved: list = []
+        self._saved: list | None = None     # [(set_num_threads, count to restore)] while held
         self._libraries = None
 
     def libraries(self) -> list:
@@ -166,22 +171,23 @@ class _OneBlasThread:
     def __enter__(self):
         with self._lock:
             if self._depth == 0:
-                self._saved = []
-                for get, set_, _ in self.libraries():
+                saved = None
+                for get, set_, _ in self._libraries if self._libraries is not None else self.libraries():
                     count = get()
                     if count is not None and count != 1:
                         set_(1)
-                        self._saved.append((set_, count))
+                        saved = [*(saved or ()), (set_, count)]
+                self._saved = saved
             self._depth += 1
         return self
 
     def __exit__(self, *exc):
         with self._lock:
             self._depth -= 1
-            if self._depth == 0:
+            if self._depth == 0 and self._saved:
                 for set_, count in self._saved:
                     set_(count)
-                self._saved = []
+                self._saved = None
         return False
 
 
