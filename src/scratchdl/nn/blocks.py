@@ -10,7 +10,7 @@ ranges of rows. Arrays of other libraries (CuPy) run the blocks in turn.
 
 **BLAS's threads.** Every matrix product of these layers runs with BLAS held to one thread
 (``one_blas_thread``, set and restored at run time through threadpoolctl's handle on the loaded
-BLAS, a few microseconds), and all the parallelism is ours. OpenBLAS's own worker threads, once a
+BLAS, 2-4 microseconds), and all the parallelism is ours. OpenBLAS's own worker threads, once a
 multi-threaded product has woken them, spin for about 0.1 s after it (``OPENBLAS_THREAD_TIMEOUT``,
 read only when NumPy loads OpenBLAS, so a library imported after NumPy cannot change it): they
 would hold the cores that the next layer's block threads need. With none of our products
@@ -139,9 +139,10 @@ class _OneBlasThread:
 
     Counted, so that nested and concurrent users (two threads training two models) share one
     setting and the last one out restores it. It calls the libraries' own ``*_set_num_threads``
-    through threadpoolctl's handles, found once (a ``ThreadpoolController.limit`` costs ~25 us a
-    call, this ~3 us). BLAS libraries threaded with OpenMP keep one count per thread: our pool
-    threads set theirs to one when they start (``_pool_thread_start``).
+    through threadpoolctl's handles, found once (a ``ThreadpoolController.limit`` costs 11-23 us a
+    call, this 1.6 us when BLAS is already at one thread, 4.2 us when it sets and restores).
+    BLAS libraries threaded with OpenMP keep one count per thread: our pool threads set theirs to
+    one when they start (``_pool_thread_start``).
     """
 
     def __init__(self):
