@@ -38,7 +38,7 @@ ELEMENTWISE_MIN_BYTES = 2 << 20
 ELEMENTWISE_BLOCK_BYTES = 1 << 20
 
 # ``matmul`` splits a product over the threads from this many multiply-adds on (below it, one
-# thread: waking the pool costs tens of microseconds, a product of 2^24 multiply-adds ~0.3 ms).
+# thread: waking the pool costs tens of microseconds, a product of 2^24 multiply-adds ~0.5 ms).
 PRODUCT_SPLIT_MACS = 1 << 24
 
 _lock = threading.Lock()
