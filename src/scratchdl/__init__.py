@@ -1,12 +1,10 @@
 """scratchdl: deep learning from scratch in NumPy, with the course's formulas, an explicit
 backward for every layer, and numbers proven equal to PyTorch's."""
 
-# No BLAS environment variable is set here: the layers hold BLAS to one thread around their own
-# products at run time and bring their own threads (``nn.blocks``), whatever the import order.
-from . import data, functions, nn, optim
-from .backend import get_default_dtype, seed, set_default_dtype
-from .errors import ScratchDLError
-from .gradcheck import gradcheck
+from . import data, functions, nn, optim  # noqa: E402
+from .backend import get_default_dtype, seed, set_default_dtype  # noqa: E402
+from .errors import ScratchDLError  # noqa: E402
+from .gradcheck import gradcheck  # noqa: E402
 
 __version__ = "0.1.0"
 
