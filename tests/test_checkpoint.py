@@ -1,6 +1,7 @@
 """Checkpoints: exact round trip, atomic writes, clear errors for broken or foreign folders."""
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -114,3 +115,59 @@ def test_weights_that_do_not_fit_the_model(tmp_path):
     ckpt = checkpoint.load(tmp_path)
     with pytest.raises(CheckpointError, match="do not fit"):
         checkpoint.restore(ckpt, MLP([4, 9, 3]))
+
+
+# ---- the folder or its checkpoint.json, everywhere ------------------------------------------------
+def test_load_of_what_save_returns(tmp_path):
+    model, opt = trained()
+    path = checkpoint.save(tmp_path / "myckpt", model, opt, meta=meta())
+    assert path == tmp_path / "myckpt" / "checkpoint.json"
+    for given in (path, str(path), path.parent):
+        assert checkpoint.is_checkpoint(given)
+        assert checkpoint.read_meta(given)["global_step"] == 3
+        ckpt = checkpoint.load(given)
+        assert ckpt.folder == path.parent and set(ckpt.model_state) == set(model.state_dict())
+        x = np.ones((2, 4), np.float32)
+        np.testing.assert_array_equal(checkpoint.load_model(given)(x), model.eval()(x))
+        twin, opt2 = MLP([4, 8, 3], batchnorm=True), None
+        opt2 = optim.Adam(twin.parameters())
+        checkpoint.restore(given, twin, opt2)  # restore takes a path too
+        np.testing.assert_array_equal(twin.eval()(x), model.eval()(x))
+        assert opt2.t == opt.t
+    assert checkpoint.save(path, model, meta=meta()) == path  # saving "into" checkpoint.json: its folder
+
+
+def test_a_file_that_is_not_checkpoint_json(tmp_path):
+    other = tmp_path / "weights.npz"
+    other.write_bytes(b"")
+    with pytest.raises(CheckpointError, match="is not a folder but a file"):
+        checkpoint.load(other)
+    assert not checkpoint.is_checkpoint(other) and not checkpoint.is_checkpoint(tmp_path / "checkpoint.json")
+
+
+def test_load_model_of_a_hand_built_model_says_to_restore(tmp_path):
+    net = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2))
+    path = checkpoint.save(tmp_path / "mine", net, optim.SGD(net.parameters()))
+    with pytest.raises(CheckpointError) as e:
+        checkpoint.load_model(path)
+    message = str(e.value)
+    assert "hand-built model" in message and "unknown model None" not in message
+    assert f"checkpoint.restore(checkpoint.load({str(tmp_path / 'mine')!r}), model)" in message
+    twin = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2))
+    checkpoint.restore(checkpoint.load(tmp_path / "mine"), twin)  # ... and doing what it says works
+    x = np.ones((2, 4), np.float32)
+    np.testing.assert_array_equal(twin(x), net(x))
+
+
+def test_checkpoint_repr_summarizes_without_the_numbers(tmp_path):
+    model, opt = trained()
+    model.layers[0].weight.data[...] = 0.123456
+    checkpoint.save(tmp_path, model, opt, meta={**meta(), "epoch": 2})
+    text = repr(checkpoint.load(tmp_path))
+    assert text.startswith(f"Checkpoint({str(tmp_path)!r}, mlp, epoch 2, step 3, ")
+    assert re.search(r"layers\.0\.weight +\(4, 8\) +float32", text) and "optimizer Adam, step 3" in text
+    assert "0.123" not in text and len(text.splitlines()) <= checkpoint.REPR_ARRAYS + 3
+    big = nn.Sequential(*[nn.Linear(2, 2) for _ in range(10)])
+    checkpoint.save(tmp_path / "big", big)
+    text = repr(checkpoint.load(tmp_path / "big"))
+    assert "hand-built model" in text and "... and 8 more arrays" in text

@@ -5,23 +5,44 @@ from pathlib import Path
 
 import pytest
 
-README = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
-BLOCKS = re.findall(r"```python\n(.*?)```", README, flags=re.S)
+
+def read(name: str) -> str:
+    return (Path(__file__).parents[1] / name).read_text(encoding="utf-8")
+
+
+def python_blocks(text: str) -> list[str]:
+    return re.findall(r"```python\n(.*?)```", text, flags=re.S)
+
+
+def setup_lines(text: str) -> list[str]:
+    """The lines of the first ```bash block: the set-up commands near the top."""
+    return re.search(r"```bash\n(.*?)```", text, flags=re.S).group(1).strip().splitlines()
+
+
+def run_example(block: str, label: str, capsys) -> str:
+    """Run one example as its own program; what it printed (it must print something)."""
+    exec(compile(block, label, "exec"), {"__name__": "__readme__"})
+    out = capsys.readouterr().out
+    assert out.strip(), "each example prints something"
+    return out
+
+
+README = read("README.md")
+BLOCKS = python_blocks(README)
 
 
 def test_readme_has_examples_and_two_setup_commands():
     assert len(BLOCKS) >= 4
-    setup = re.search(r"```bash\n(.*?)```", README, flags=re.S).group(1).strip().splitlines()
+    setup = setup_lines(README)
     assert len(setup) == 2
     assert setup[0].startswith("pip install -e . && scratchdl train")
     assert setup[1].startswith('pip install -e ".[test]" && pytest')
 
 
 @pytest.mark.parametrize("index", range(len(BLOCKS)))
-def test_readme_example_runs(index, capsys):
-    exec(compile(BLOCKS[index], f"README.md example {index}", "exec"), {"__name__": "__readme__"})
-    out = capsys.readouterr().out
-    assert out.strip(), "each example prints something"
+def test_readme_example_runs(index, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # an example that saves a checkpoint writes under runs/ here
+    run_example(BLOCKS[index], f"README.md example {index}", capsys)
 
 
 def test_ten_line_example_learns_the_spiral(capsys):
@@ -44,3 +65,16 @@ def test_input_gradient_example_prints_what_it_says(capsys):
     block = next(b for b in BLOCKS if "requires_input_grad(False)" in b)
     exec(block, {})
     assert capsys.readouterr().out.strip() == "None (3, 4)"
+
+
+def test_own_loop_example_saves_restores_and_prints_what_it_says(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    block = next(b for b in BLOCKS if "checkpoint.restore(" in b)
+    for spelling in ("data.DataLoader((x, t)", "nn.Sequential(", "optim.SGD(", "checkpoint.save(",
+                     "checkpoint.load(path)"):
+        assert spelling in block
+    namespace = {}
+    exec(block, namespace)
+    assert capsys.readouterr().out.splitlines() == ["runs/my-loop/checkpoint.json", "True"]
+    net, twin, x = namespace["net"], namespace["twin"], namespace["x"]
+    assert (twin(x) == net(x)).all()

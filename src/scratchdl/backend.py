@@ -29,17 +29,65 @@ def to_numpy(x) -> np.ndarray:
     return np.asarray(x)
 
 
+DEVICES = ("cpu", "cuda")
+
+
+def device_of(x) -> str:
+    """``"cuda"`` for a CuPy array, ``"cpu"`` for anything else (NumPy arrays, scalars, lists).
+
+    Only the array's type is looked at: no CuPy import, no host synchronisation.
+    """
+    return "cuda" if type(x).__module__.split(".")[0] == "cupy" else "cpu"
+
+
+def check_device(name: str) -> str:
+    """``name`` if arrays can be placed there, else a ``DeviceError`` (or, for a name that is
+    not a device, a ``ConfigError``) whose one line says what is missing and how to fix it."""
+    if name not in DEVICES:
+        from .errors import unknown_name
+
+        raise unknown_name("device", name, DEVICES)
+    if name == "cpu":
+        return name
+    from .errors import DeviceError
+
+    try:
+        import cupy
+    except ModuleNotFoundError as e:
+        if e.name not in (None, "cupy"):  # CuPy is there but one of its own imports is missing
+            raise DeviceError(f"device 'cuda': CuPy is installed but cannot be imported ({e}); "
+                              "reinstall the CuPy wheel that matches your CUDA version") from None
+        raise DeviceError("device 'cuda': CuPy is not installed; install it with "
+                          "pip install cupy-cuda12x (cupy-cuda11x or cupy-cuda13x for CUDA 11 or 13; "
+                          "nvidia-smi shows the version)") from None
+    except ImportError as e:
+        raise DeviceError(f"device 'cuda': CuPy is installed but cannot be imported ({e}); "
+                          "reinstall the CuPy wheel that matches your CUDA version") from None
+    try:
+        count = cupy.cuda.runtime.getDeviceCount()
+    except Exception as e:  # CUDARuntimeError: no driver, no device, driver too old
+        raise DeviceError(f"device 'cuda': CuPy is installed but finds no usable GPU ({e}); "
+                          "check the GPU and its driver with nvidia-smi") from None
+    if count < 1:
+        raise DeviceError("device 'cuda': CuPy is installed but finds no GPU; "
+                          "check the GPU and its driver with nvidia-smi")
+    return name
+
+
 def to_device(x, device: str):
-    """``x`` moved to ``"cpu"`` (NumPy) or ``"cuda"`` (CuPy)."""
+    """``x`` moved to ``"cpu"`` (NumPy) or ``"cuda"`` (CuPy); ``x`` itself when it is there."""
     if device == "cpu":
         return to_numpy(x)
     if device in ("cuda", "gpu"):
-        import cupy
-
+        try:
+            import cupy
+        except ImportError:
+            check_device("cuda")  # raises the DeviceError that says how to install CuPy
+            raise
         return cupy.asarray(x)
-    from .errors import ConfigError
+    from .errors import unknown_name
 
-    raise ConfigError(f"device: expected 'cpu' or 'cuda', got {device!r}")
+    raise unknown_name("device", device, DEVICES)
 
 
 def erf(x):

@@ -13,6 +13,10 @@ A checkpoint folder holds
 Saving writes the new safetensors files under new names first, then replaces
 ``checkpoint.json`` atomically, then removes the files it no longer names: whenever the process
 stops, ``checkpoint.json`` names complete files, so the checkpoint on disk always loads.
+
+Arrays are saved as host (NumPy) copies and load as NumPy arrays, so a checkpoint written on a
+GPU loads on a CPU and the other way round; ``restore`` copies them into the model's and the
+optimizer's arrays wherever those are, and ``fit(device=...)`` moves both where training runs.
 """
 
 from __future__ import annotations
@@ -24,7 +28,8 @@ from pathlib import Path
 
 import numpy as np
 from safetensors import SafetensorError
-from safetensors.numpy import load_file, save_file
+from safetensors.numpy import load_file
+from safetensors.numpy import save as save_bytes
 
 from .atomic import write_atomic, write_json_atomic
 from .backend import to_numpy
@@ -33,15 +38,43 @@ from .errors import CheckpointError
 FORMAT = "scratchdl-checkpoint"
 VERSION = 1
 META_FILE = "checkpoint.json"
+REPR_ARRAYS = 12  # weights listed by a Checkpoint's repr before "... and N more"
 
 
-@dataclass
+@dataclass(repr=False)
 class Checkpoint:
-    """What ``load`` returns: the JSON metadata and the arrays it names."""
+    """A loaded checkpoint: its metadata and the arrays of the model and the optimizer.
+
+    What ``load`` returns: the JSON metadata and the arrays it names.
+    ``restore(ckpt, model, optimizer)`` puts them into live objects. Its ``repr`` summarizes:
+    the model, epoch and step, and each weight's name, shape and dtype, never the numbers.
+    """
 
     meta: dict
     model_state: dict[str, np.ndarray]
     optimizer_state: dict[str, np.ndarray] = field(default_factory=dict)
+    folder: Path | None = None
+
+    def __repr__(self) -> str:
+        meta, state = self.meta, self.model_state
+        model = (meta.get("model") or {}).get("name") or "hand-built model"
+        where = f"{str(self.folder)!r}, " if self.folder is not None else ""
+        names = {"epoch": "epoch", "global_step": "step"}
+        progress = "".join(f", {names[k]} {meta[k]}" for k in names if k in meta)
+        count = sum(int(a.size) for a in state.values())
+        lines = [f"Checkpoint({where}{model}{progress}, {len(state)} arrays ({count:,} values):"]
+        shown = list(state.items())[:REPR_ARRAYS]
+        width = max((len(k) for k, _ in shown), default=0)
+        shape_width = max((len(str(tuple(a.shape))) for _, a in shown), default=0)
+        for key, array in shown:
+            lines.append(f"  {key:<{width}}  {str(tuple(array.shape)):<{shape_width}}  {array.dtype}")
+        if len(state) > REPR_ARRAYS:
+            lines.append(f"  ... and {len(state) - REPR_ARRAYS} more arrays")
+        if "optimizer" in meta:
+            opt = meta["optimizer"]
+            lines.append(f"  optimizer {opt.get('name')}, step {opt.get('t')}, "
+                         f"{len(self.optimizer_state)} state arrays")
+        return "\n".join(lines) + ")"
 
 
 def _sha256(path: Path) -> str:
@@ -53,10 +86,11 @@ def _sha256(path: Path) -> str:
 
 
 def _save_arrays(folder: Path, name: str, arrays: dict) -> dict:
-    path = folder / name
+    """Serialize once in memory, hash those bytes, write them atomically (no second read to hash)."""
     host = {k: np.require(to_numpy(v), requirements="C") for k, v in arrays.items()}
-    write_atomic(path, lambda tmp: save_file(host, str(tmp)))
-    return {"file": name, "sha256": _sha256(path)}
+    blob = save_bytes(host)
+    write_atomic(folder / name, lambda tmp: tmp.write_bytes(blob))
+    return {"file": name, "sha256": hashlib.sha256(blob).hexdigest()}
 
 
 def save(folder, model, optimizer=None, scheduler=None, meta: dict | None = None) -> Path:
@@ -64,8 +98,10 @@ def save(folder, model, optimizer=None, scheduler=None, meta: dict | None = None
 
     ``meta`` is merged into ``checkpoint.json`` (epoch, step, rng state, options, ...).
     ``model.config`` and the registry name (``meta["model"]``) let ``scratchdl`` rebuild the model.
+    Returns the path of ``checkpoint.json``, which ``load``, ``read_meta`` and ``load_model``
+    accept as well as the folder.
     """
-    folder = Path(folder)
+    folder = checkpoint_folder(folder)
     folder.mkdir(parents=True, exist_ok=True)
     meta = {k: v for k, v in (meta or {}).items() if k not in ("weights", "optimizer", "scheduler")}
     tag = f"{int(meta.get('global_step', 0)):09d}"
@@ -91,16 +127,28 @@ def save(folder, model, optimizer=None, scheduler=None, meta: dict | None = None
     return folder / META_FILE
 
 
+def checkpoint_folder(path) -> Path:
+    """The checkpoint folder that ``path`` names: the folder itself, or its ``checkpoint.json``
+    (which ``save`` returns), so that ``load(save(...))`` works."""
+    path = Path(path)
+    return path.parent if path.name == META_FILE and not path.is_dir() else path
+
+
 def is_checkpoint(folder) -> bool:
-    return (Path(folder) / META_FILE).is_file()
+    """Whether ``folder`` (a checkpoint folder or its ``checkpoint.json``) holds a checkpoint."""
+    return (checkpoint_folder(folder) / META_FILE).is_file()
 
 
 def read_meta(folder) -> dict:
-    """The checkpoint's JSON, checked to be scratchdl's."""
-    folder = Path(folder)
+    """The checkpoint's JSON, checked to be scratchdl's; ``folder`` or its ``checkpoint.json``."""
+    given = Path(folder)
+    folder = checkpoint_folder(given)
     path = folder / META_FILE
+    if not folder.exists():
+        raise CheckpointError(f"checkpoint: {given} is not a folder: it does not exist")
     if not folder.is_dir():
-        raise CheckpointError(f"checkpoint: {folder} is not a folder")
+        raise CheckpointError(f"checkpoint: {given} is not a folder but a file; give a checkpoint "
+                              f"folder or its {META_FILE}")
     if not path.is_file():
         raise CheckpointError(f"checkpoint: {folder} is not a scratchdl checkpoint (no {META_FILE})")
     try:
@@ -133,16 +181,23 @@ def _load_arrays(folder: Path, entry: dict, what: str) -> dict:
 
 
 def load(folder) -> Checkpoint:
-    """Read and verify a checkpoint folder written by ``save``."""
-    folder = Path(folder)
+    """Read and verify a checkpoint written by ``save``: its folder, or the ``checkpoint.json``
+    path that ``save`` returns."""
     meta = read_meta(folder)
+    folder = checkpoint_folder(folder)
     model_state = _load_arrays(folder, meta.get("weights"), "weights")
     optimizer_state = _load_arrays(folder, meta["optimizer"], "optimizer") if "optimizer" in meta else {}
-    return Checkpoint(meta, model_state, optimizer_state)
+    return Checkpoint(meta, model_state, optimizer_state, folder)
 
 
 def restore(ckpt: Checkpoint, model, optimizer=None, scheduler=None) -> None:
-    """Load the arrays and hyperparameters of ``ckpt`` into live objects, exactly."""
+    """Load the arrays and hyperparameters of ``ckpt`` into live objects, exactly.
+
+    ``ckpt`` is what ``load`` returns, or a checkpoint folder (or its ``checkpoint.json``),
+    which is loaded first.
+    """
+    if not isinstance(ckpt, Checkpoint):
+        ckpt = load(ckpt)
     try:
         model.load_state_dict(ckpt.model_state)
     except Exception as e:
@@ -154,12 +209,25 @@ def restore(ckpt: Checkpoint, model, optimizer=None, scheduler=None) -> None:
         scheduler.load_state_dict(ckpt.meta["scheduler"])
 
 
-def build_model(meta: dict):
-    """A new model of the architecture a checkpoint's metadata names (weights not loaded)."""
+def build_model(meta: dict, folder=None):
+    """A new model of the architecture a checkpoint's metadata names (weights not loaded).
+
+    Only the zoo's models (``scratchdl.models``) can be rebuilt from metadata; a checkpoint of a
+    hand-built model (``nn.Sequential(...)``, your own ``Module``) raises a ``CheckpointError``
+    that says how to load it: build the model, then ``restore(load(folder), model)``.
+    """
     from .models import MODELS
 
     spec = meta.get("model") or {}
     name, config = spec.get("name"), spec.get("config")
+    if name is None:
+        where = str(checkpoint_folder(folder)) if folder is not None else "FOLDER"
+        raise CheckpointError(
+            f"checkpoint: {where} holds the weights of a hand-built model (its metadata names no "
+            f"model of scratchdl.models), so it cannot be rebuilt from the checkpoint; build the "
+            f"same model in Python, then load the weights into it with "
+            f"checkpoint.restore(checkpoint.load({where!r}), model)"
+        )
     if name not in MODELS or not isinstance(config, dict):
         raise CheckpointError(f"checkpoint: unknown model {name!r} in its metadata")
     try:
@@ -169,8 +237,9 @@ def build_model(meta: dict):
 
 
 def load_model(folder):
-    """The model saved in checkpoint ``folder``, weights loaded, in eval mode."""
+    """The zoo model saved in checkpoint ``folder`` (or its ``checkpoint.json``), weights loaded,
+    in eval mode; for a hand-built model, build it and use ``restore(load(folder), model)``."""
     ckpt = load(folder)
-    model = build_model(ckpt.meta)
+    model = build_model(ckpt.meta, folder)
     restore(ckpt, model)
     return model.eval()

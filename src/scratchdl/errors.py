@@ -13,6 +13,10 @@ class DTypeError(ScratchDLError, TypeError):
     """An array has the wrong dtype (e.g. float64 input to a float32 layer)."""
 
 
+class ModuleTypeError(ScratchDLError, TypeError):
+    """Something that is not a Module where a layer was expected (``nn.Sequential([...])``, ``"relu"``)."""
+
+
 class DataError(ScratchDLError, ValueError):
     """Bad values in data: NaN or Inf, labels out of range, unreadable or corrupted files."""
 
@@ -27,6 +31,15 @@ class StateError(ScratchDLError, RuntimeError):
 
 class CheckpointError(ScratchDLError, ValueError):
     """A checkpoint that is missing, truncated, corrupted or not scratchdl's."""
+
+
+class DeviceError(ScratchDLError, RuntimeError):
+    """A device that cannot be used (CuPy missing, no GPU), or an array on another device than
+    the layer's parameters."""
+
+
+class ExportError(ScratchDLError, ValueError):
+    """A model that cannot be written as ONNX: a layer with no ONNX form, or a bad opset."""
 
 
 def unknown_name(kind: str, name, valid) -> ConfigError:

@@ -17,18 +17,22 @@ rounding noise; a wrong gradient larger than :math:`10^{-9} g` still shows.
 from __future__ import annotations
 
 import copy
+import sys
+import types
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .backend import default_rng
+from .backend import default_rng, get_array_module, to_numpy
 from .nn.loss import Loss
 from .nn.module import Module
 
 
 @dataclass
 class GradcheckResult:
-    """Relative error per checked array (``input``, parameter names) and the worst of them."""
+    """The result of a gradient check: the relative error of each array and the worst one.
+
+    Relative error per checked array (``input``, parameter names) and the worst of them."""
 
     errors: dict[str, float] = field(default_factory=dict)
 
@@ -85,23 +89,26 @@ def gradcheck(module: Module, x, target=None, h: float = 1e-6, seed: int = 0) ->
 
     For a layer or model, checks dL/dx and every parameter gradient. For a ``Loss``, pass
     the prediction as ``x`` and the ``target``; checks dL/dy. ``module`` is copied and cast to
-    float64, so the original is untouched.
+    float64, so the original is untouched. A module on a GPU is checked there: ``x`` (and the
+    upstream gradient) are moved to its device, the comparison is made on the host.
     """
     module = copy.deepcopy(module).to(np.float64)
-    x = np.array(x, dtype=np.float64)
+    param = next((p for _, p in module.named_parameters()), None)
+    xp = get_array_module(param.data if param is not None else x)
+    x = xp.array(x, dtype=np.float64)
     restore = _frozen_rngs(module)
     result = GradcheckResult()
 
     if isinstance(module, Loss):
         module.forward(x, target)
         result.errors["input"] = relative_error(
-            module.backward(), numerical_grad(lambda: module.forward(x, target), x, h)
+            to_numpy(module.backward()), numerical_grad(lambda: float(module.forward(x, target)), x, h)
         )
         return result
 
     restore()
     out = module(x)
-    dout = np.random.default_rng(seed).standard_normal(out.shape)
+    dout = xp.asarray(np.random.default_rng(seed).standard_normal(out.shape))
 
     def loss():
         restore()
@@ -111,7 +118,8 @@ def gradcheck(module: Module, x, target=None, h: float = 1e-6, seed: int = 0) ->
     module.zero_grad()
     module(x)
     dx = module.backward(dout)
-    analytic = {"input": dx, **{name: p.grad.copy() for name, p in module.named_parameters()}}
+    analytic = {"input": to_numpy(dx)}
+    analytic.update({name: to_numpy(p.grad.copy()) for name, p in module.named_parameters()})
     numeric = {"input": numerical_grad(loss, x, h)}
     for name, param in module.named_parameters():
         numeric[name] = numerical_grad(loss, param.data, h)
@@ -119,3 +127,15 @@ def gradcheck(module: Module, x, target=None, h: float = 1e-6, seed: int = 0) ->
     for name in analytic:
         result.errors[name] = relative_error(analytic[name], numeric[name], floor)
     return result
+
+
+class _CallableModule(types.ModuleType):
+    """This module, callable as its ``gradcheck`` function: ``scratchdl.gradcheck(layer, x)`` works
+    whether the name ``scratchdl.gradcheck`` was bound to the function or, by an import of
+    ``scratchdl.gradcheck.something``, to this module."""
+
+    def __call__(self, *args, **kwargs) -> GradcheckResult:
+        return gradcheck(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -141,3 +141,36 @@ def test_bad_seed_epoch_and_start():
 def test_not_a_dataset():
     with pytest.raises(ConfigError, match="expected a Dataset"):
         DataLoader([1, 2, 3], 2)
+
+
+# ---- a tuple (x, t) of the learner's own arrays --------------------------------------------------
+@pytest.mark.parametrize("label_dtype", [np.int64, np.int32, np.uint8])
+def test_tuple_with_integer_labels_keeps_them_integer(label_dtype):
+    """As PyTorch's TensorDataset: integer labels are labels, not float regression targets."""
+    rng = np.random.default_rng(0)
+    x, t = rng.standard_normal((50, 4)).astype(np.float32), rng.integers(0, 3, 50).astype(label_dtype)
+    loader = DataLoader((x, t), batch_size=10, shuffle=False)
+    assert loader.dataset.num_classes == 3
+    xb, tb = next(iter(loader))
+    assert tb.dtype == np.int64 and xb.dtype == np.float32
+    np.testing.assert_array_equal(tb, t[:10])
+    from scratchdl import nn
+
+    loss = nn.CrossEntropyLoss()(np.zeros((10, 3), np.float32), tb)  # the labels reach the loss as labels
+    assert np.isclose(loss, np.log(3))
+
+
+def test_tuple_or_list_with_float_targets_is_regression():
+    x, t = np.zeros((6, 2)), np.linspace(0, 1, 6)
+    for pair in ((x, t), [x, t]):
+        loader = DataLoader(pair, batch_size=3)
+        assert loader.dataset.num_classes is None
+        assert next(iter(loader))[1].dtype == np.float64
+
+
+def test_dataset_with_integer_labels_and_no_num_classes_is_classification():
+    ds = Dataset(np.zeros((4, 2), np.float32), np.array([0, 2, 1, 2]))
+    assert ds.num_classes == 3 and ds.t.dtype == np.int64
+    assert Dataset(np.zeros((4, 2)), np.array([0, 2, 1, 2]), num_classes=5).num_classes == 5
+    with pytest.raises(DataError, match=r"t\[1\] = -1 is outside"):
+        Dataset(np.zeros((3, 2)), np.array([0, -1, 1]))

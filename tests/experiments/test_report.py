@@ -4,6 +4,7 @@ import base64
 import io
 import json
 import re
+import shutil
 
 import pytest
 from experiment_helpers import assert_png_has_content
@@ -11,7 +12,7 @@ from PIL import Image
 
 from scratchdl import experiments
 from scratchdl.errors import ConfigError
-from scratchdl.experiments import learning_rate, report
+from scratchdl.experiments import figures, learning_rate, report
 
 
 @pytest.fixture(scope="module")
@@ -113,3 +114,59 @@ def test_rows_flatten_nested_numbers():
     numbers = {"a": 1.23456789, "b": {"c": [1, 2], "d": None}, "t": [{"w": 8}, {"w": 16}], "ok": True}
     assert report.rows(numbers) == [("a", "1.235"), ("b / c", "[1, 2]"), ("b / d", "–"),
                                     ("t [0] / w", "8"), ("t [1] / w", "16"), ("ok", "true")]
+
+
+def test_figures_record_their_size_dpi_and_smallest_font(ja_report):
+    out, _, _ = ja_report
+    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    for experiment in results["experiments"]:
+        assert len(experiment["figure_info"]) == len(experiment["figures"])
+        for info, figure in zip(experiment["figure_info"], experiment["figures"], strict=True):
+            assert info["dpi"] == figures.DPI and info["width_in"] <= figures.MAX_WIDTH_IN
+            assert info["min_font_pt"] >= figures.FONT_PT["ja"]
+            with Image.open(out / figure) as image:
+                assert abs(image.size[0] - info["width_px"]) <= 2
+            shown = figures.effective_px(info["min_font_pt"], info["width_in"], info["display_width_px"])
+            assert shown >= figures.FLOOR_CSS_PX
+
+
+def test_html_sections_lead_with_claim_and_figures_then_compact_japanese_tables(ja_report):
+    out, _, _ = ja_report
+    page = (out / "report.html").read_text(encoding="utf-8")
+    section = page.split('<section id="activations">')[1].split("</section>")[0]
+    markers = ('class="claim"', "<figure", "検証", "<caption>", "<details>")
+    order = [section.index(marker) for marker in markers]
+    assert order == sorted(order)
+    shown, _, raw = section.partition("<details>")
+    tables = re.findall(r"<table>(.*?)</table>", shown, re.S)
+    assert tables
+    for table in tables:
+        assert table.count("<tr>") <= 1 + report.tables.MAX_ROWS
+        headers = re.findall(r"<th[^>]*>(.*?)</th>", table)
+        assert not any("_" in h for h in headers), headers
+    assert "layer_vs_course_function" in raw  # the raw keys stay, folded
+    assert section.count('href="#contents"') == 1
+
+
+def test_html_has_mathml_code_alt_text_and_no_backticks(ja_report):
+    out, path, _ = ja_report
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "<math" in page and "<msup>" not in page.split("<body>")[0]
+    assert "<code>scratchdl report</code>" in page and "`" not in page
+    alts = re.findall(r'<img [^>]*alt="([^"]*)"', page)
+    assert alts and all(len(alt) > 40 and alt.startswith("図") for alt in alts)
+    assert "Content-Security-Policy" in page and "default-src 'none'" in page
+    text = path.read_text(encoding="utf-8")
+    assert "σ'(z) = σ(z)(1 − σ(z))" in text and "$" not in text
+    assert "<details>" in text
+
+
+def test_rerender_rebuilds_the_same_pages_from_results_json(ja_report, tmp_path):
+    out, _, _ = ja_report
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    (copy / "report.html").unlink()
+    (copy / "report.md").unlink()
+    report.rerender(copy)
+    for name in ("report.html", "report.md"):
+        assert (copy / name).read_text(encoding="utf-8") == (out / name).read_text(encoding="utf-8")

@@ -13,7 +13,7 @@ from torch import nn
 from scratchdl.errors import ConfigError
 from scratchdl.interop import to_torch_state_dict
 from scratchdl.models import MLP, MODELS, VGG, AlexNet, ResNet, SimpleConvNet, build
-from scratchdl.nn import CrossEntropyLoss
+from scratchdl.nn import CrossEntropyLoss, MaxPool2d, ReLU
 from scratchdl.optim import SGD
 
 SHAPES = [(1, 28, 28), (1, 8, 8)]
@@ -248,3 +248,23 @@ def test_too_many_pools_for_a_small_image_is_a_config_error():
         VGG((1, 8, 8), 10, cfg=(8, "M", 8, "M", 8, "M", 8, "M"))
     with pytest.raises(ConfigError, match="input_shape"):
         build("resnet", (28, 28), 10)
+
+
+# ---- configuration lists hold widths, never layers ------------------------------------------------
+@pytest.mark.parametrize(("make", "error", "words"), [
+    (lambda: MLP([784, ReLU(), 10]), TypeError, r"MLP: sizes\[1\] is a layer \(ReLU\).*nn\.Sequential"),
+    (lambda: VGG(cfg=(8, MaxPool2d(2))), TypeError, r"VGG: cfg\[1\] is a layer \(MaxPool2d\)"),
+    (lambda: VGG(cfg=(8, "m")), ConfigError, r"VGG: cfg\[1\] must be a positive int \(did you mean 'M'\?\)"),
+    (lambda: build("mlp", hidden="100,50"), ConfigError, r"hidden must be a list of ints such as"),
+    (lambda: build("mlp", hidden=[100, 0]), ConfigError, r"hidden\[1\] must be a positive int, got 0"),
+    (lambda: ResNet(stages=(8, 16.5)), ConfigError, r"ResNet: stages\[1\] must be a positive int, got 16.5"),
+    (lambda: AlexNet(channels=(8, 16, "x", 16, 8)), ConfigError, r"AlexNet: channels\[2\]"),
+])
+def test_bad_configuration_entries_are_named(make, error, words):
+    with pytest.raises(error, match=words):
+        make()
+
+
+def test_a_single_width_is_a_list_of_one():
+    assert build("mlp", (1, 8, 8), 10, hidden=50).config["sizes"] == [64, 50, 10]
+    assert VGG((1, 8, 8), hidden=20).config["hidden"] == [20]

@@ -103,8 +103,8 @@ def test_layers_are_reproducible_and_agree_across_thread_counts(make, monkeypatc
         results.append([y, dx, *[p.grad for p in layer.parameters()]])
     for first, again, single in zip(*results, strict=True):
         np.testing.assert_array_equal(first, again)
-        # rounding of sums over blocks: relative to the array's scale (dW sums 900 products)
-        np.testing.assert_allclose(first, single, rtol=1e-5, atol=1e-5 * np.abs(single).max())
+        # float32 rounding of sums over other blocks: absolute error relative to the largest value
+        np.testing.assert_allclose(first, single, rtol=1e-5, atol=1e-6 * float(np.abs(single).max()))
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from scratchdl import gradcheck, nn
 from scratchdl.errors import ConfigError, DTypeError, ShapeError
-from scratchdl.nn import conv as conv_module
 from scratchdl.nn.im2col import conv_output_size
+from scratchdl.nn.kernels import cpu as cpu_kernels
 
 torch.set_num_threads(1)
 
@@ -58,8 +58,13 @@ def with_examples(test):
     return test
 
 
+def flat_pays(layer, x_shape):
+    """Whether the CPU strategy runs ``layer`` on inputs of ``x_shape`` in the flat layout."""
+    return cpu_kernels.flat_pays(x_shape, layer.kernel_size, layer.stride, layer.padding, layer.input_grad)
+
+
 # Run the stride-1 path with the whole batch in one block, and with one sample per block.
-BLOCKS = pytest.mark.parametrize("block_bytes", [conv_module.PATCH_BLOCK_BYTES, 1],
+BLOCKS = pytest.mark.parametrize("block_bytes", [cpu_kernels.PATCH_BLOCK_BYTES, 1],
                                  ids=["one block", "one sample per block"])
 
 
@@ -80,7 +85,7 @@ def test_gradcheck_with_one_sample_per_block(case):
     case["n"] = 3
     layer, x = make(case, np.float64)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(conv_module, "PATCH_BLOCK_BYTES", 1)
+        patch.setattr(cpu_kernels, "PATCH_BLOCK_BYTES", 1)
         result = gradcheck(layer, x)
     assert result.max_error < 1e-6, str(result)
 
@@ -127,7 +132,7 @@ def assert_parity(layer, x, seed):
 def test_matches_pytorch_float32(case, block_bytes):
     layer, x = make(case, np.float32)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(conv_module, "PATCH_BLOCK_BYTES", block_bytes)
+        patch.setattr(cpu_kernels, "PATCH_BLOCK_BYTES", block_bytes)
         assert_parity(layer, x, case["seed"])
 
 
@@ -139,7 +144,7 @@ def test_without_input_grad_matches_pytorch_and_returns_none(case):
     its output and parameter gradients still equal PyTorch's."""
     layer, x = make(case, np.float32)
     layer.input_grad = False
-    assert not layer._flat_pays(x.shape)
+    assert not flat_pays(layer, x.shape)
     twin = torch_twin(layer)
     y = layer(x)
     dout = gen(case["seed"], 5).standard_normal(y.shape).astype(np.float32)
@@ -161,11 +166,11 @@ def test_without_input_grad_matches_pytorch_and_returns_none(case):
 @BLOCKS
 def test_matches_pytorch_on_benchmark_shapes(c_in, c_out, kernel, padding, size, flat, block_bytes,
                                              monkeypatch):
-    monkeypatch.setattr(conv_module, "PATCH_BLOCK_BYTES", block_bytes)
+    monkeypatch.setattr(cpu_kernels, "PATCH_BLOCK_BYTES", block_bytes)
     layer = nn.Conv2d(c_in, c_out, kernel, padding=padding, rng=gen(0, 1))
     layer.bias.data[...] = gen(0, 2).standard_normal(c_out)
     x = gen(0, 3).standard_normal((4, c_in, size, size)).astype(np.float32)
-    assert layer._flat_pays(x.shape) == flat
+    assert flat_pays(layer, x.shape) == flat
     assert_parity(layer, x, 0)
 
 

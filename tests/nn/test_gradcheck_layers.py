@@ -1,5 +1,6 @@
 """Every layer, loss and the MLP pass ``scratchdl.gradcheck`` in float64 (worst relative error
-< 1e-6) on shapes drawn by hypothesis, at least 50 examples per layer.
+< 1e-6) on shapes drawn by hypothesis, at least 50 examples per layer, on NumPy and (the
+``device`` fixture) on CuPy when a GPU is usable.
 
 Hypothesis draws a seed and the sizes; NumPy draws the values from that seed. Inputs of layers
 with a kink (ReLU, LeakyReLU) are kept at least 1e-3 away from it, so a central difference with
@@ -42,7 +43,12 @@ def away_from_zero(x, seed, margin=1e-3):
     return x
 
 
-def check(module, x, target=None):
+def check(module, x, target=None, device=None):
+    """gradcheck on ``device`` (the ``device`` fixture: NumPy, or CuPy when a GPU is usable)."""
+    if device is not None:
+        module = device.module(module)
+        x = device.array(x)
+        target = None if target is None else device.array(target)
     result = gradcheck(module, x, target)
     assert "input" in result.errors
     names = [name for name, _ in module.named_parameters()]
@@ -54,20 +60,20 @@ def check(module, x, target=None):
 # ---- layers -----------------------------------------------------------------------------------
 @EXAMPLES
 @given(seed=seeds, n=small, fan_in=small, fan_out=small, bias=st.booleans())
-def test_linear_2d(seed, n, fan_in, fan_out, bias):
+def test_linear_2d(seed, n, fan_in, fan_out, bias, device):
     layer = nn.Linear(fan_in, fan_out, bias=bias, rng=np.random.default_rng(seed), dtype=np.float64)
     if bias:
         layer.bias.data[...] = normal(seed, fan_out, salt=2)
-    result = check(layer, normal(seed, (n, fan_in)))
+    result = check(layer, normal(seed, (n, fan_in)), device=device)
     assert set(result.errors) == ({"input", "weight", "bias"} if bias else {"input", "weight"})
 
 
 @EXAMPLES
 @given(seed=seeds, n=small, length=small, fan_in=small, fan_out=small)
-def test_linear_3d(seed, n, length, fan_in, fan_out):
+def test_linear_3d(seed, n, length, fan_in, fan_out, device):
     layer = nn.Linear(fan_in, fan_out, rng=np.random.default_rng(seed), dtype=np.float64)
     layer.bias.data[...] = normal(seed, fan_out, salt=2)
-    check(layer, normal(seed, (n, length, fan_in)))
+    check(layer, normal(seed, (n, length, fan_in)), device=device)
 
 
 shapes = st.lists(st.integers(1, 4), min_size=1, max_size=4).map(tuple)
@@ -75,8 +81,8 @@ shapes = st.lists(st.integers(1, 4), min_size=1, max_size=4).map(tuple)
 
 @EXAMPLES
 @given(seed=seeds, shape=shapes)
-def test_relu(seed, shape):
-    check(nn.ReLU(), away_from_zero(normal(seed, shape), seed))
+def test_relu(seed, shape, device):
+    check(nn.ReLU(), away_from_zero(normal(seed, shape), seed), device=device)
 
 
 # Smooth activations get inputs in [-scale, scale], away from the far tails: there the
@@ -87,65 +93,65 @@ def uniform(seed, shape, scale):
 
 @EXAMPLES
 @given(seed=seeds, shape=shapes, scale=st.floats(0.1, 6.0))
-def test_sigmoid(seed, shape, scale):
-    check(nn.Sigmoid(), uniform(seed, shape, scale))
+def test_sigmoid(seed, shape, scale, device):
+    check(nn.Sigmoid(), uniform(seed, shape, scale), device=device)
 
 
 @EXAMPLES
 @given(seed=seeds, shape=shapes, scale=st.floats(0.1, 3.0))
-def test_tanh(seed, shape, scale):
-    check(nn.Tanh(), uniform(seed, shape, scale))
+def test_tanh(seed, shape, scale, device):
+    check(nn.Tanh(), uniform(seed, shape, scale), device=device)
 
 
 @EXAMPLES
 @given(seed=seeds, shape=shapes, slope=st.just(0.0) | st.floats(1e-3, 0.5))  # not a subnormal slope:
-def test_leaky_relu(seed, shape, slope):    # x * 5e-324 underflows, below what differences resolve
-    check(nn.LeakyReLU(slope), away_from_zero(normal(seed, shape), seed))
+def test_leaky_relu(seed, shape, slope, device):    # x * 5e-324 underflows, below what differences resolve
+    check(nn.LeakyReLU(slope), away_from_zero(normal(seed, shape), seed), device=device)
 
 
 @EXAMPLES
 @given(seed=seeds, shape=shapes, scale=st.floats(0.1, 3.0))
-def test_gelu_exact(seed, shape, scale):
-    check(nn.GELU(), uniform(seed, shape, scale))
+def test_gelu_exact(seed, shape, scale, device):
+    check(nn.GELU(), uniform(seed, shape, scale), device=device)
 
 
 @EXAMPLES
 @given(seed=seeds, shape=shapes, scale=st.floats(0.1, 3.0))
-def test_gelu_tanh(seed, shape, scale):
-    check(nn.GELU(approximate="tanh"), uniform(seed, shape, scale))
+def test_gelu_tanh(seed, shape, scale, device):
+    check(nn.GELU(approximate="tanh"), uniform(seed, shape, scale), device=device)
 
 
 @EXAMPLES
 @given(seed=seeds, shape=st.lists(st.integers(2, 4), min_size=1, max_size=3).map(tuple),
        data=st.data())
-def test_softmax(seed, shape, data):
+def test_softmax(seed, shape, data, device):
     dim = data.draw(st.integers(-len(shape), len(shape) - 1))
-    check(nn.Softmax(dim=dim), normal(seed, shape, 2.0))
+    check(nn.Softmax(dim=dim), normal(seed, shape, 2.0), device=device)
 
 
 @EXAMPLES
 @given(seed=seeds, shape=shapes)
-def test_identity(seed, shape):
-    check(nn.Identity(), normal(seed, shape))
+def test_identity(seed, shape, device):
+    check(nn.Identity(), normal(seed, shape), device=device)
 
 
 @EXAMPLES
 @given(seed=seeds, shape=st.lists(st.integers(1, 4), min_size=1, max_size=4).map(tuple))
-def test_flatten(seed, shape):
-    check(nn.Flatten(), normal(seed, shape))
+def test_flatten(seed, shape, device):
+    check(nn.Flatten(), normal(seed, shape), device=device)
 
 
 @EXAMPLES
 @given(seed=seeds, shape=shapes, p=st.sampled_from([0.0, 0.1, 0.5, 0.9]))
-def test_dropout_train(seed, shape, p):
+def test_dropout_train(seed, shape, p, device):
     layer = nn.Dropout(p, rng=np.random.default_rng(seed))
-    check(layer.train(), normal(seed, shape))
+    check(layer.train(), normal(seed, shape), device=device)
 
 
 @EXAMPLES
 @given(seed=seeds, shape=shapes, p=st.floats(0.0, 0.9))
-def test_dropout_eval(seed, shape, p):
-    check(nn.Dropout(p, rng=np.random.default_rng(seed)).eval(), normal(seed, shape))
+def test_dropout_eval(seed, shape, p, device):
+    check(nn.Dropout(p, rng=np.random.default_rng(seed)).eval(), normal(seed, shape), device=device)
 
 
 def batchnorm(seed, channels, affine):
@@ -163,26 +169,27 @@ def batchnorm(seed, channels, affine):
 # with 2 it is +-1 whatever the input, and the input gradient is 0 up to eps.
 @EXAMPLES
 @given(seed=seeds, n=st.integers(3, 6), channels=small, affine=st.booleans())
-def test_batchnorm1d_train_2d(seed, n, channels, affine):
-    check(batchnorm(seed, channels, affine).train(), normal(seed, (n, channels), 2.0) + 1.0)
+def test_batchnorm1d_train_2d(seed, n, channels, affine, device):
+    check(batchnorm(seed, channels, affine).train(), normal(seed, (n, channels), 2.0) + 1.0, device=device)
 
 
 @EXAMPLES
 @given(seed=seeds, n=st.integers(1, 4), channels=small, length=st.integers(3, 4), affine=st.booleans())
-def test_batchnorm1d_train_3d(seed, n, channels, length, affine):
-    check(batchnorm(seed, channels, affine).train(), normal(seed, (n, channels, length), 2.0) - 1.0)
+def test_batchnorm1d_train_3d(seed, n, channels, length, affine, device):
+    x = normal(seed, (n, channels, length), 2.0) - 1.0
+    check(batchnorm(seed, channels, affine).train(), x, device=device)
 
 
 @EXAMPLES
 @given(seed=seeds, n=small, channels=small, affine=st.booleans())
-def test_batchnorm1d_eval_2d(seed, n, channels, affine):
-    check(batchnorm(seed, channels, affine).eval(), normal(seed, (n, channels), 2.0))
+def test_batchnorm1d_eval_2d(seed, n, channels, affine, device):
+    check(batchnorm(seed, channels, affine).eval(), normal(seed, (n, channels), 2.0), device=device)
 
 
 @EXAMPLES
 @given(seed=seeds, n=small, channels=small, length=small, affine=st.booleans())
-def test_batchnorm1d_eval_3d(seed, n, channels, length, affine):
-    check(batchnorm(seed, channels, affine).eval(), normal(seed, (n, channels, length), 2.0))
+def test_batchnorm1d_eval_3d(seed, n, channels, length, affine, device):
+    check(batchnorm(seed, channels, affine).eval(), normal(seed, (n, channels, length), 2.0), device=device)
 
 
 # ---- losses -----------------------------------------------------------------------------------
@@ -193,31 +200,31 @@ logits = uniform
 
 @EXAMPLES
 @given(seed=seeds, n=small, classes=st.integers(2, 6), scale=st.floats(0.1, 3.0))
-def test_cross_entropy_index_targets(seed, n, classes, scale):
+def test_cross_entropy_index_targets(seed, n, classes, scale, device):
     labels = gen(seed, 1).integers(0, classes, n)
-    check(nn.CrossEntropyLoss(), logits(seed, (n, classes), scale), labels)
+    check(nn.CrossEntropyLoss(), logits(seed, (n, classes), scale), labels, device=device)
 
 
 @EXAMPLES
 @given(seed=seeds, n=small, classes=st.integers(2, 6), one_hot=st.booleans())
-def test_cross_entropy_probability_targets(seed, n, classes, one_hot):
+def test_cross_entropy_probability_targets(seed, n, classes, one_hot, device):
     rng = gen(seed, 1)
     hard = np.eye(classes)[rng.integers(0, classes, n)]
     target = hard if one_hot else rng.dirichlet(np.ones(classes), n)
-    check(nn.CrossEntropyLoss(), logits(seed, (n, classes), 3.0), target)
+    check(nn.CrossEntropyLoss(), logits(seed, (n, classes), 3.0), target, device=device)
 
 
 @EXAMPLES
 @given(seed=seeds, shape=shapes)
-def test_mse_loss(seed, shape):
-    check(nn.MSELoss(), normal(seed, shape), normal(seed, shape, salt=1))
+def test_mse_loss(seed, shape, device):
+    check(nn.MSELoss(), normal(seed, shape), normal(seed, shape, salt=1), device=device)
 
 
 @EXAMPLES
 @given(seed=seeds, shape=shapes, scale=st.floats(0.1, 8.0))
-def test_bce_with_logits_loss(seed, shape, scale):
+def test_bce_with_logits_loss(seed, shape, scale, device):
     target = gen(seed, 1).uniform(0.0, 1.0, shape)
-    check(nn.BCEWithLogitsLoss(), normal(seed, shape, scale), target)
+    check(nn.BCEWithLogitsLoss(), normal(seed, shape, scale), target, device=device)
 
 
 # ---- a model ----------------------------------------------------------------------------------
@@ -231,7 +238,7 @@ def test_bce_with_logits_loss(seed, shape, scale):
     dropout=st.sampled_from([0.0, 0.3]),
     train=st.booleans(),
 )
-def test_mlp(seed, n, sizes, act, batchnorm_, dropout, train):
+def test_mlp(seed, n, sizes, act, batchnorm_, dropout, train, device):
     sizes = [4, *sizes]  # inputs of shape (n, 2, 2), flattened by the model
     model = MLP(sizes, activation=act, batchnorm=batchnorm_, dropout=dropout,
                 rng=np.random.default_rng(seed), dtype=np.float64)
@@ -251,4 +258,4 @@ def test_mlp(seed, n, sizes, act, batchnorm_, dropout, train):
         if isinstance(layer, nn.BatchNorm1d) and train:
             assume(h.std(axis=0).min() > 0.05)
         h = layer(h)
-    check(model, x)
+    check(model, x, device=device)

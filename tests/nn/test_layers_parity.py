@@ -1,5 +1,7 @@
 """Every layer's forward, dL/dx and parameter gradients, and every loss and its gradient, equal
 PyTorch 2.13's: within 1e-5 relative in float32 and 1e-10 in float64, in train and eval mode.
+Tests taking the ``device`` fixture (tests/conftest.py) run on NumPy and, when a GPU is usable, on
+CuPy with the same tolerances.
 
 "Relative" is elementwise with an absolute floor of tol * max|torch's array|, so an entry that is
 near zero by cancellation is judged against the array's scale rather than against itself.
@@ -10,6 +12,7 @@ import pytest
 import torch
 
 from scratchdl import nn
+from scratchdl.backend import to_numpy
 
 torch.set_num_threads(1)
 
@@ -20,7 +23,7 @@ MODES = ["train", "eval"]
 
 def assert_close(ours, theirs, dtype, what=""):
     theirs = theirs.detach().numpy() if isinstance(theirs, torch.Tensor) else np.asarray(theirs)
-    ours = np.asarray(ours)
+    ours = to_numpy(ours)
     assert ours.shape == theirs.shape, what
     if isinstance(ours.dtype, np.dtype) and ours.ndim:
         assert ours.dtype == np.dtype(dtype), what
@@ -33,16 +36,19 @@ def tensor(a, requires_grad=False):
     return torch.tensor(np.array(a), requires_grad=requires_grad)
 
 
-def run_both(ours, theirs, x, mode, dout=None, seed=1):
-    """Forward and backward through both; returns ours (y, dx) and theirs (y, dx)."""
+def run_both(ours, theirs, x, mode, dout=None, seed=1, device=None):
+    """Forward and backward through both (ours on ``device``'s arrays, its parameters already
+    there); returns ours (y, dx) as NumPy arrays and theirs (y, dx)."""
     ours.train(mode == "train")
     theirs.train(mode == "train")
-    y = ours(x)
+    put, back = (device.array, device.numpy) if device is not None else (lambda a: a, lambda a: a)
+    y = ours(put(x))
     if dout is None:
         dout = np.random.default_rng(seed).standard_normal(y.shape).astype(x.dtype)
-    dout_before = dout.copy()
-    dx = ours.backward(dout)
-    np.testing.assert_array_equal(dout, dout_before)  # backward never writes into dout
+    dout_on_device = put(dout)
+    dx = ours.backward(dout_on_device)
+    np.testing.assert_array_equal(back(dout_on_device), dout)  # backward never writes into dout
+    y, dx = back(y), back(dx)
     xt = tensor(x, requires_grad=True)
     yt = theirs(xt)
     yt.backward(tensor(dout))
@@ -64,14 +70,15 @@ def torch_linear(layer, dtype):
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("shape", [(8, 5), (4, 3, 5), (1, 5)])
 @pytest.mark.parametrize("bias", [True, False])
-def test_linear(dtype, mode, shape, bias):
+def test_linear(dtype, mode, shape, bias, device):
     rng = np.random.default_rng(0)
     layer = nn.Linear(5, 7, bias=bias, rng=rng, dtype=dtype)
     if bias:
         layer.bias.data[...] = rng.standard_normal(7)
     tl = torch_linear(layer, dtype)
+    device.module(layer)
     x = rng.standard_normal(shape).astype(dtype)
-    (y, dx), (yt, dxt) = run_both(layer, tl, x, mode)
+    (y, dx), (yt, dxt) = run_both(layer, tl, x, mode, device=device)
     assert_close(y, yt, dtype, "output")
     assert_close(dx, dxt, dtype, "dx")
     assert_close(layer.weight.grad, tl.weight.grad.T, dtype, "dW")
@@ -117,10 +124,10 @@ def activation_input(shape, dtype, seed=2):
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("shape", [(6, 5), (3, 4, 5)])
 @pytest.mark.parametrize("name", list(ACTIVATIONS))
-def test_activation(name, dtype, mode, shape):
+def test_activation(name, dtype, mode, shape, device):
     make_ours, make_theirs = ACTIVATIONS[name]
     x = activation_input(shape, dtype)
-    (y, dx), (yt, dxt) = run_both(make_ours(), make_theirs(), x, mode)
+    (y, dx), (yt, dxt) = run_both(make_ours(), make_theirs(), x, mode, device=device)
     assert_close(y, yt, dtype, "output")
     assert_close(dx, dxt, dtype, "dx")
 
@@ -199,18 +206,19 @@ def assert_batchnorm_state(bn, tb, dtype):
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("shape", [(16, 6), (4, 6, 5)])
 @pytest.mark.parametrize("momentum, eps, affine", [(0.1, 1e-5, True), (0.3, 1e-3, True), (0.1, 1e-5, False)])
-def test_batchnorm1d_several_steps_then_eval(dtype, shape, momentum, eps, affine):
+def test_batchnorm1d_several_steps_then_eval(dtype, shape, momentum, eps, affine, device):
     rng = np.random.default_rng(5)
     bn = nn.BatchNorm1d(6, eps=eps, momentum=momentum, affine=affine, dtype=dtype)
     if affine:
         bn.weight.data[...] = rng.uniform(0.5, 1.5, 6)
         bn.bias.data[...] = rng.standard_normal(6)
     tb = torch_batchnorm(bn, dtype)
+    device.module(bn)
     for step in range(5):
         x = (rng.standard_normal(shape) * rng.uniform(0.5, 3.0) + rng.standard_normal()).astype(dtype)
         bn.zero_grad()
         tb.zero_grad()
-        (y, dx), (yt, dxt) = run_both(bn, tb, x, "train", seed=step)
+        (y, dx), (yt, dxt) = run_both(bn, tb, x, "train", seed=step, device=device)
         assert_close(y, yt, dtype, f"step {step} output")
         assert_close(dx, dxt, dtype, f"step {step} dx")
         if affine:
@@ -222,7 +230,7 @@ def test_batchnorm1d_several_steps_then_eval(dtype, shape, momentum, eps, affine
     x = (rng.standard_normal(shape) * 2 + 1).astype(dtype)
     bn.zero_grad()
     tb.zero_grad()
-    (y, dx), (yt, dxt) = run_both(bn, tb, x, "eval", seed=9)
+    (y, dx), (yt, dxt) = run_both(bn, tb, x, "eval", seed=9, device=device)
     assert_close(y, yt, dtype, "eval output")
     assert_close(dx, dxt, dtype, "eval dx")
     if affine:
@@ -241,17 +249,20 @@ def test_batchnorm1d_starts_like_torch():
 
 
 # ---- losses -----------------------------------------------------------------------------------
-def loss_both(ours, theirs, y, t, t_torch):
-    loss = ours(y, t)
-    dy = ours.backward()
+def loss_both(ours, theirs, y, t, t_torch, device=None):
+    if device is None:
+        loss, dy = ours(y, t), ours.backward()
+    else:
+        loss = ours(device.array(y), device.array(t))
+        dy = device.numpy(ours.backward())
     yt = tensor(y, requires_grad=True)
     lt = theirs(yt, t_torch)
     lt.backward()
     return (loss, dy), (lt, yt.grad)
 
 
-def check_loss(ours, theirs, y, t, t_torch, dtype):
-    (loss, dy), (lt, dyt) = loss_both(ours, theirs, y, t, t_torch)
+def check_loss(ours, theirs, y, t, t_torch, dtype, device=None):
+    (loss, dy), (lt, dyt) = loss_both(ours, theirs, y, t, t_torch, device)
     assert isinstance(loss, float)
     assert np.isfinite(loss)
     assert loss == pytest.approx(lt.item(), rel=TOL[dtype], abs=TOL[dtype] * 1e-3)
@@ -260,21 +271,21 @@ def check_loss(ours, theirs, y, t, t_torch, dtype):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("scale", [1.0, 10.0, 1000.0])
-def test_cross_entropy_with_indices(dtype, scale):
+def test_cross_entropy_with_indices(dtype, scale, device):
     rng = np.random.default_rng(6)
     y = (rng.standard_normal((12, 5)) * scale).astype(dtype)
     t = rng.integers(0, 5, 12)
-    check_loss(nn.CrossEntropyLoss(), torch.nn.CrossEntropyLoss(), y, t, torch.from_numpy(t), dtype)
+    check_loss(nn.CrossEntropyLoss(), torch.nn.CrossEntropyLoss(), y, t, torch.from_numpy(t), dtype, device)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("one_hot", [True, False])
-def test_cross_entropy_with_probability_targets(dtype, one_hot):
+def test_cross_entropy_with_probability_targets(dtype, one_hot, device):
     rng = np.random.default_rng(7)
     y = (rng.standard_normal((10, 4)) * 3).astype(dtype)
     t = np.eye(4)[rng.integers(0, 4, 10)] if one_hot else rng.dirichlet(np.ones(4), 10)
     t = t.astype(dtype)
-    check_loss(nn.CrossEntropyLoss(), torch.nn.CrossEntropyLoss(), y, t, torch.from_numpy(t), dtype)
+    check_loss(nn.CrossEntropyLoss(), torch.nn.CrossEntropyLoss(), y, t, torch.from_numpy(t), dtype, device)
 
 
 def test_softmax_with_loss_is_cross_entropy():
@@ -283,19 +294,19 @@ def test_softmax_with_loss_is_cross_entropy():
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("shape", [(9,), (7, 3), (2, 3, 4)])
-def test_mse_loss(dtype, shape):
+def test_mse_loss(dtype, shape, device):
     rng = np.random.default_rng(8)
     y, t = rng.standard_normal(shape).astype(dtype), rng.standard_normal(shape).astype(dtype)
-    check_loss(nn.MSELoss(), torch.nn.MSELoss(), y, t, torch.from_numpy(t), dtype)
+    check_loss(nn.MSELoss(), torch.nn.MSELoss(), y, t, torch.from_numpy(t), dtype, device)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("shape", [(9,), (7, 3), (2, 3, 4)])
 @pytest.mark.parametrize("scale", [1.0, 30.0])
-def test_bce_with_logits_loss(dtype, shape, scale):
+def test_bce_with_logits_loss(dtype, shape, scale, device):
     rng = np.random.default_rng(9)
     y = (rng.standard_normal(shape) * scale).astype(dtype)
     t = rng.uniform(0, 1, shape).astype(dtype)
     if len(shape) == 2:
         t = (t > 0.5).astype(dtype)  # hard labels too
-    check_loss(nn.BCEWithLogitsLoss(), torch.nn.BCEWithLogitsLoss(), y, t, torch.from_numpy(t), dtype)
+    check_loss(nn.BCEWithLogitsLoss(), torch.nn.BCEWithLogitsLoss(), y, t, torch.from_numpy(t), dtype, device)

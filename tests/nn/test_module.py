@@ -1,12 +1,14 @@
 """The Module tree: names by path, state dicts, gradients, modes, summary, dtype casts, Sequential,
-and moving weights to and from PyTorch."""
+only layers in the tree, the book's W/b/dW/db, and moving weights to and from PyTorch."""
+
+import re
 
 import numpy as np
 import pytest
 import torch
 
 from scratchdl import nn
-from scratchdl.errors import ShapeError
+from scratchdl.errors import ConfigError, ModuleTypeError, ShapeError, StateError
 from scratchdl.interop import from_torch_state_dict, to_torch_state_dict
 from scratchdl.models import MLP
 
@@ -310,3 +312,120 @@ def test_mlp_with_batchnorm_to_torch_and_back():
     for name, array in back.state_dict().items():
         np.testing.assert_array_equal(array, model.state_dict()[name])
     np.testing.assert_array_equal(back.eval()(x), model(x))
+
+
+# ---- only layers in a Module tree ---------------------------------------------------------------
+def test_sequential_of_a_list_is_a_type_error_that_says_to_unpack():
+    with pytest.raises(TypeError, match=r"write nn\.Sequential\(\*layers\)") as e:
+        nn.Sequential([nn.Linear(4, 3), nn.ReLU()])
+    assert isinstance(e.value, ModuleTypeError)
+
+
+@pytest.mark.parametrize(("bad", "words"), [
+    ("relu", [r"argument 1 is str 'relu'", r"nn\.ReLU\(\)"]),
+    (nn.ReLU, [r"argument 1 is the class ReLU", "parentheses"]),
+    (np.tanh, ["argument 1", "a function is not a layer"]),
+    (3, ["argument 1 is int 3", r"nn\.Linear\(4, 3\)"]),
+    ([nn.ReLU()], ["argument 1 is list", r"nn\.Sequential\(\*layers"]),
+])
+def test_sequential_names_the_position_and_type_of_a_non_layer(bad, words):
+    with pytest.raises(ModuleTypeError) as e:
+        nn.Sequential(nn.Linear(4, 3), bad)
+    for word in words:
+        assert re.search(word, str(e.value)), str(e.value)
+
+
+@pytest.mark.parametrize("container", [list, tuple, lambda layers: dict(enumerate(layers))])
+def test_a_container_of_layers_assigned_to_an_attribute_is_refused(container):
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.blocks = container([nn.Linear(2, 2), nn.ReLU()])
+
+    with pytest.raises(TypeError, match=r"Net\.blocks: .*nn\.Sequential\(\*layers\).*nn\.ModuleList"):
+        Net()
+
+
+def test_a_list_of_parameters_is_refused_too():
+    layer = nn.Linear(2, 2)
+    with pytest.raises(ModuleTypeError, match="list of Parameters would not be registered"):
+        layer.extra = [nn.Parameter(np.zeros(2))]
+
+
+def test_containers_without_layers_are_plain_attributes():
+    layer = nn.Linear(2, 2)
+    layer.sizes, layer.pair, layer.options = [2, 3], (np.zeros(2), np.ones(2)), {"a": 1}
+    assert [n for n, _ in layer.named_parameters()] == ["weight", "bias"]
+
+
+def test_module_list_registers_its_layers_but_does_not_run_them():
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.blocks = nn.ModuleList([nn.Linear(2, 2) for _ in range(3)])
+
+        def forward(self, x):
+            for block in self.blocks:
+                x = block(x)
+            return x
+
+    net = Net()
+    assert [n for n, _ in net.named_parameters()][:2] == ["blocks.0.weight", "blocks.0.bias"]
+    assert len(net.blocks) == 3 and net.num_parameters() == 18
+    assert net(np.ones((1, 2), np.float32)).shape == (1, 2)
+    net.blocks.append(nn.ReLU())
+    assert len(net.blocks) == 4
+    with pytest.raises(StateError, match="no forward"):
+        net.blocks(np.ones((1, 2), np.float32))
+    with pytest.raises(ModuleTypeError, match="argument 0 is str"):
+        nn.ModuleList(["relu"])
+
+
+def test_residual_is_built_from_channel_counts_not_layers():
+    with pytest.raises(TypeError, match=r"Residual: in_channels must be a channel count, got Linear"):
+        nn.Residual(nn.Linear(4, 4), 4)
+    with pytest.raises(ConfigError, match=r"out_channels must be a positive int, got 0"):
+        nn.Residual(4, 0)
+
+
+# ---- the book's names -------------------------------------------------------------------------
+@pytest.mark.parametrize("layer", [nn.Linear(3, 2), nn.Conv2d(1, 2, 3)], ids=["Linear", "Conv2d"])
+def test_book_aliases_are_the_same_arrays(layer):
+    assert layer.W is layer.weight.data and layer.b is layer.bias.data
+    assert layer.dW is layer.weight.grad and layer.db is layer.bias.grad
+    layer.weight.grad[...] = 1.0
+    before = layer.weight.data.copy()
+    layer.W -= 0.5 * layer.dW            # the book's update, in place
+    np.testing.assert_array_equal(layer.weight.data, before - 0.5)
+    assert layer.W is layer.weight.data
+    with pytest.raises(AttributeError, match="read-only"):
+        layer.W = np.zeros_like(before)
+
+
+def test_book_alias_of_a_missing_bias_says_so():
+    layer = nn.Linear(3, 2, bias=False)
+    with pytest.raises(AttributeError, match="has no bias, so no b"):
+        _ = layer.b
+    with pytest.raises(AttributeError, match="no attribute 'Wx'"):
+        _ = layer.Wx
+
+
+def test_a_module_of_ones_own_may_use_the_book_names():
+    class Affine(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.W, self.b = np.ones((2, 2)), np.zeros(2)
+
+    layer = Affine()
+    assert layer.W.shape == (2, 2) and layer.b.shape == (2,)
+
+
+# ---- summary prints and returns -----------------------------------------------------------------
+def test_summary_prints_the_table_and_returns_it(capsys):
+    model = nn.Sequential(nn.Linear(4, 3), nn.ReLU())
+    table = model.summary((4,))
+    printed = capsys.readouterr().out
+    assert printed.strip() == str(table) == repr(table)
+    assert "Linear(4, 3)" in printed and "Total params: 15" in printed
+    quiet = nn.summary(model, (4,), verbose=False)
+    assert capsys.readouterr().out == "" and quiet.total_params == 15

@@ -1,5 +1,6 @@
 """Ten successive steps of every optimizer equal PyTorch 2.13's (1e-5 relative in float32, 1e-10 in
-float64), parameters and per-parameter state alike; ``state_dict`` / ``load_state_dict`` resume a run
+float64), parameters and per-parameter state alike, on NumPy and (the ``device`` fixture) on CuPy
+when a GPU is usable; ``state_dict`` / ``load_state_dict`` resume a run
 bit for bit; bad options are refused."""
 
 import copy
@@ -9,6 +10,7 @@ import pytest
 import torch
 
 from scratchdl import optim
+from scratchdl.backend import to_numpy
 from scratchdl.errors import ConfigError, StateError
 from scratchdl.nn import Parameter
 
@@ -98,9 +100,10 @@ VARIANTS = {
 }
 
 
-def make_params(dtype, seed=0):
+def make_params(dtype, seed=0, device=None):
     rng = np.random.default_rng(seed)
-    return [Parameter(rng.standard_normal(shape).astype(dtype)) for shape in SHAPES]
+    put = device.array if device is not None else (lambda a: a)
+    return [Parameter(put(rng.standard_normal(shape).astype(dtype))) for shape in SHAPES]
 
 
 def gradients(dtype, seed=1, steps=STEPS):
@@ -114,26 +117,27 @@ def gradients(dtype, seed=1, steps=STEPS):
 
 def assert_close(ours, theirs, dtype, what):
     theirs = theirs.detach().numpy() if isinstance(theirs, torch.Tensor) else theirs
+    ours = to_numpy(ours)
     assert ours.dtype == dtype, what
     tol = TOL[dtype]
     np.testing.assert_allclose(ours, theirs, rtol=tol, atol=tol * np.abs(theirs).max(), err_msg=what)
 
 
-def step_with(opt, params, grads):
+def step_with(opt, params, grads, device=None):
     for p, g in zip(params, grads, strict=True):
-        p.grad[...] = g
+        p.grad[...] = g if device is None else device.array(g)
     opt.step()
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("variant", list(VARIANTS))
-def test_ten_steps_equal_torch(variant, dtype):
+def test_ten_steps_equal_torch(variant, dtype, device):
     make_ours, make_torch = VARIANTS[variant]
-    params = make_params(dtype)
-    tparams = [torch.nn.Parameter(torch.from_numpy(p.data.copy())) for p in params]
+    params = make_params(dtype, device=device)
+    tparams = [torch.nn.Parameter(torch.from_numpy(to_numpy(p.data).copy())) for p in params]
     opt, topt = make_ours(params), make_torch(tparams)
     for step, grads in enumerate(gradients(dtype)):
-        step_with(opt, params, grads)
+        step_with(opt, params, grads, device)
         for tp, g in zip(tparams, grads, strict=True):
             tp.grad = torch.from_numpy(g.copy())
         topt.step()
@@ -144,7 +148,7 @@ def test_ten_steps_equal_torch(variant, dtype):
                 assert_close(array, topt.state[tp][name], dtype, f"step {step + 1}, {i}.{name}")
     # Every parameter moved, and the optimizer kept state where the method has any.
     for p, p0 in zip(params, make_params(dtype), strict=True):
-        assert not np.allclose(p.data, p0.data)
+        assert not np.allclose(to_numpy(p.data), p0.data)
     if variant not in ("sgd", "sgd_weight_decay"):
         assert all(opt.state)
 

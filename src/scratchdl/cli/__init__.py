@@ -1,7 +1,8 @@
-"""The ``scratchdl`` command line: ``train``, ``eval``, ``predict``, ``models``, ``datasets``.
+"""The scratchdl command line: train, eval, predict, export, models, datasets, experiment, report.
 
 Every error a user can cause prints one line, ``scratchdl <command>: error: ...``, and exits
-with status 2; never a traceback.
+with status 2; never a traceback. The paths a command reads and writes are checked first
+(``paths.check``), before any work.
 """
 
 from __future__ import annotations
@@ -11,22 +12,26 @@ import os
 import sys
 
 from ..errors import ScratchDLError
-from . import experiment_cmds, inspect_cmds, train_cmd
+from . import experiment_cmds, export_cmd, inspect_cmds, paths, train_cmd
 
 
 class OneLineParser(argparse.ArgumentParser):
     """argparse, but a bad option is one line on stderr and exit status 2 (no usage block)."""
 
     def error(self, message):
-        self.exit(2, f"{self.prog}: error: {message}\n")
+        from ..distributed import launcher_rank  # under mpiexec every rank parses: rank 0 says it
+
+        self.exit(2, f"{self.prog}: error: {message}\n" if launcher_rank() == 0 else None)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = OneLineParser(prog="scratchdl", description=__doc__.split("\n")[0])
+    parser = OneLineParser(prog="scratchdl", description=__doc__.split("\n")[0],
+                           epilog="Run scratchdl COMMAND --help for the options of a command.",
+                           formatter_class=lambda prog: argparse.HelpFormatter(prog, max_help_position=30))
     parser.add_argument("--version", action="version", version=_version())
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
     commands.required = True
-    for module in (train_cmd, inspect_cmds, experiment_cmds):
+    for module in (train_cmd, inspect_cmds, experiment_cmds, export_cmd):
         module.register(commands)
     return parser
 
@@ -40,6 +45,14 @@ def _version() -> str:
 def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    try:
+        paths.check(args)
+    except ScratchDLError as e:
+        from ..distributed import launcher_rank  # under mpiexec every rank checks: rank 0 says it
+
+        if launcher_rank() == 0:
+            print(f"scratchdl {args.command}: error: {e}", file=sys.stderr)
+        return 2
     try:
         return int(args.run(args) or 0)
     except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading: not an error

@@ -57,3 +57,22 @@ def dataset_name(text: str) -> str:
     raise argparse.ArgumentTypeError(
         f"unknown dataset {text!r}; valid: {', '.join(sorted(DATASETS))}, or a .npz file"
     )
+
+
+def initializer(text: str) -> str:
+    """An initializer name (``he_normal``, ``xavier``, ...), or ``normal:STD`` / ``uniform:BOUND``."""
+    from ..nn import init
+
+    key = text.lower()
+    kind, sep, arg = key.partition(":")
+    if key in init.names():
+        return key
+    if sep and kind in ("normal", "uniform"):
+        try:
+            positive_float(arg)
+        except argparse.ArgumentTypeError:
+            what = "standard deviation" if kind == "normal" else "bound"
+            raise argparse.ArgumentTypeError(f"{kind}:{arg}: the {what} must be a number > 0") from None
+        return key
+    raise argparse.ArgumentTypeError(f"unknown initializer {text!r}; valid: {', '.join(init.names())}, "
+                                     "normal:STD, uniform:BOUND")

@@ -9,11 +9,20 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import backend, checkpoint, data, models, optim
+from .. import backend, checkpoint, data, distributed, models, optim
 from ..errors import ConfigError, ShapeError
 from ..nn import CrossEntropyLoss, init
 from ..train import Checkpointing, TrainingDiverged, TrainState, evaluate, fit
-from .options import dataset_name, int_list, non_negative_float, positive_float, positive_int, probability
+from ..train.callbacks import EpochLog
+from .options import (
+    dataset_name,
+    initializer,
+    int_list,
+    non_negative_float,
+    positive_float,
+    positive_int,
+    probability,
+)
 
 DEFAULTS = {"model": "simple_cnn", "dataset": "digits", "optimizer": "adam", "lr": None, "epochs": 40,
             "batch_size": 32, "init": "he_normal", "batchnorm": False, "dropout": 0.0,
@@ -39,7 +48,8 @@ def register(commands) -> None:
     p = commands.add_parser("train", help="train a model (default: SimpleConvNet on digits with Adam)",
                             description="Train a zoo model on a dataset and print its test accuracy.")
     p.add_argument("--model", choices=sorted(models.MODELS), help=f"default {DEFAULTS['model']}")
-    p.add_argument("--hidden", type=int_list, help="MLP hidden sizes, e.g. 100,50 (default 100)")
+    p.add_argument("--hidden", type=int_list, metavar="SIZES",
+                   help="MLP hidden layer sizes, comma-separated, e.g. 100,50 (default 100: one layer)")
     p.add_argument("--dataset", type=dataset_name, help="a name from `scratchdl datasets` or a .npz file "
                    f"(default {DEFAULTS['dataset']})")
     p.add_argument("--data-dir", help="folder with the dataset's files (mnist, fashion-mnist)")
@@ -49,7 +59,9 @@ def register(commands) -> None:
                    "0.05 adagrad, 0.001 rmsprop)")
     p.add_argument("--epochs", type=positive_int, help="default 40")
     p.add_argument("--batch-size", type=positive_int, help="default 32")
-    p.add_argument("--init", choices=init.names(), help="weight initializer (default he_normal)")
+    p.add_argument("--init", type=initializer, metavar="INIT",
+                   help=f"weight initializer: {', '.join(init.names())}, normal:STD or uniform:BOUND "
+                   "(default he_normal)")
     p.add_argument("--batchnorm", action="store_true", default=None, help="add batch norm (mlp, vgg)")
     p.add_argument("--dropout", type=probability, help="dropout probability (mlp, alexnet)")
     p.add_argument("--weight-decay", type=non_negative_float, help="default 0")
@@ -57,17 +69,32 @@ def register(commands) -> None:
                    help="learning-rate schedule over the epochs (default cosine)")
     p.add_argument("--seed", type=int, help="random seed (default 0)")
     p.add_argument("--dtype", choices=["float32", "float64"], help="default float32")
-    p.add_argument("--out", help="output folder (default runs/<model>-<dataset>-<time>)")
+    p.add_argument("--out", metavar="DIR",
+                   help="output folder, new or empty (default runs/<model>-<dataset>-<time>)")
     p.add_argument("--resume", metavar="DIR", help="continue the run saved in DIR")
     p.add_argument("--checkpoint-every", type=positive_int, metavar="STEPS",
                    help="also save a checkpoint every STEPS steps (always at each epoch end)")
     p.add_argument("--threads", type=positive_int, default=1,
                    help="BLAS threads (default 1: for these small batches one thread is fastest)")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--no-progress", action="store_true",
+                   help="no per-batch progress bar (there is none when the output is not a terminal; "
+                   "one line per epoch is printed either way)")
+    p.add_argument("--sync-batchnorm", action="store_true",
+                   help="under MPI, batch norm over the whole global batch (default: per process, as DDP)")
+    p.add_argument("--distributed", action="store_true",
+                   help="data-parallel over the processes of mpiexec -n N scratchdl train (automatic "
+                   "when mpiexec starts several; needs mpi4py: pip install -e '.[mpi]')")
+    add_device_option(p)
     p.set_defaults(run=run)
 
 
-def _options(args) -> tuple[dict, Path]:
+def add_device_option(p) -> None:
+    p.add_argument("--device", choices=backend.DEVICES, default="cpu",
+                   help="where to compute: cpu, or cuda (an NVIDIA GPU through CuPy; see README, GPU); "
+                   "default cpu")
+
+
+def _options(args, stamp: str | None = None) -> tuple[dict, Path]:
     """The run's options: the defaults, then a resumed run's, then what the user gave now."""
     given = {k: getattr(args, k) for k in DEFAULTS if getattr(args, k, None) is not None}
     if args.resume:
@@ -83,7 +110,7 @@ def _options(args) -> tuple[dict, Path]:
     options = {**DEFAULTS, **given}
     if options["lr"] is None:
         options["lr"] = DEFAULT_LR[options["optimizer"]]
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    stamp = stamp or _stamp()
     out = Path(args.out or f"runs/{options['model']}-{options['dataset']}-{stamp}")
     if checkpoint.is_checkpoint(out):
         raise ConfigError(f"--out: {out} already holds a run; continue it with --resume {out} "
@@ -122,21 +149,42 @@ def check_fits(model, name: str, dataset) -> None:
                          f"has {dataset.num_classes} classes")
 
 
+def _stamp() -> str:
+    return datetime.now().strftime("%Y%m%d-%H%M%S")
+
+
 def run(args) -> int:
     from threadpoolctl import threadpool_limits
 
+    backend.check_device(args.device)  # before anything is read or written
+    try:
+        comm = distributed.world(required=args.distributed)
+    except distributed.MPIUnavailable:
+        if distributed.launcher_rank() != 0:
+            return 2  # rank 0 says why, once
+        raise
     with threadpool_limits(limits=args.threads, user_api="blas"):
-        return _train(args)
+        if comm.size == 1:
+            return _train(args)
+        runner = distributed.RankRunner(comm, "scratchdl train")
+        return runner.run(lambda: _train(args, runner))
 
 
-def _train(args) -> int:
-    options, out = _options(args)
+def _train(args, runner=None) -> int:
+    """One training run; under MPI (``runner``), every rank runs it and rank 0 alone writes and prints."""
+    comm = runner.comm if runner else None
+    root = comm is None or comm.is_root
+    options, out = _options(args, comm.bcast(_stamp()) if comm else None)  # one run folder name
+    if comm and getattr(args, "device", "cpu") in ("cuda", "gpu"):
+        distributed.select_gpu(comm)  # rank r on GPU r mod (GPUs on its machine)
     backend.set_default_dtype(options["dtype"])
     backend.seed(options["seed"])
     train_set, test_set = data.load_splits(options["dataset"], data_dir=options["data_dir"],
                                            seed=options["seed"], dtype=options["dtype"])
     model = build_model(options, train_set.input_shape, train_set.num_classes)
     check_fits(model, options["model"], train_set)
+    if comm and args.sync_batchnorm:
+        distributed.convert_sync_batchnorm(model, comm)
     optimizer = optim.create(options["optimizer"], model.parameters(), lr=options["lr"],
                              weight_decay=options["weight_decay"])
     scheduler = SCHEDULERS[options["scheduler"]](optimizer, options["epochs"])
@@ -145,31 +193,37 @@ def _train(args) -> int:
         ckpt = checkpoint.load(out)
         checkpoint.restore(ckpt, model, optimizer, scheduler)
         state = TrainState.from_progress(ckpt.meta["progress"], ckpt.meta.get("history", []))
-        print(f"resuming {out} at epoch {state.epoch + 1}, step {state.step}")
+        if root:
+            print(f"resuming {out} at epoch {state.epoch + 1}, step {state.step}")
     dataset = {"name": train_set.name, "input_shape": list(train_set.input_shape),
                "num_classes": train_set.num_classes, "classes": train_set.classes}
     meta = {"model": {"name": options["model"], "config": model.config}, "dtype": options["dtype"],
             "options": options, "dataset": dataset}
     started = time.perf_counter()
     loss_fn = CrossEntropyLoss()
+    if runner:
+        distributed.check_batch_size(options["batch_size"], len(train_set), comm.size)
+        runner.ready()  # every rank is set up (or all stop here with the first rank's error)
     try:
         state = fit(model, loss_fn, optimizer, train_set, test_set, epochs=options["epochs"],
                     batch_size=options["batch_size"], seed=options["seed"], scheduler=scheduler,
-                    callbacks=[Checkpointing(out, meta, args.checkpoint_every)],
-                    progress=not args.no_progress, state=state)
+                    callbacks=[Checkpointing(out, meta, args.checkpoint_every), EpochLog()] if root else [],
+                    progress=not args.no_progress, state=state, device=args.device, comm=comm)
     except TrainingDiverged as e:
         kept = (f"the last good checkpoint is kept in {out}" if checkpoint.is_checkpoint(out)
                 else "no checkpoint had been saved yet")
-        raise TrainingDiverged(f"{e}; {kept}") from None
+        error = TrainingDiverged(f"{e}; {kept}")
+        error.on_every_rank = True  # under MPI the loss is checked after the all-reduce
+        raise error from None
     if state.interrupted:
-        print(f"interrupted at epoch {state.epoch + 1}, step {state.step}; checkpoint saved in {out}; "
-              f"continue with: scratchdl train --resume {out}")
+        if root:
+            print(f"interrupted at epoch {state.epoch + 1}, step {state.step}; checkpoint saved in {out}; "
+                  f"continue with: scratchdl train --resume {out}")
         return 130
-    result = evaluate(model, loss_fn, test_set)
+    result = evaluate(model, loss_fn, test_set, comm=comm)
+    if not root:
+        return 0
     seconds = time.perf_counter() - started
-    for row in state.history:
-        print(f"epoch {row['epoch']:3d}  train loss {row['train_loss']:.4f}  acc {row['train_accuracy']:.4f}"
-              f"  test loss {row['test_loss']:.4f}  acc {row['test_accuracy']:.4f}")
     correct = int(np.trace(result.confusion_matrix))
     print(f"test accuracy: {result.accuracy:.4f} ({correct}/{len(test_set)}) on {train_set.name}, "
           f"{options['model']}, {seconds:.1f} s; saved in {out}")

@@ -3,12 +3,13 @@
 Public API:
 
 - ``Dataset(x, t, name, num_classes=None, classes=None, dtype=None, split=None)``: inputs ``x``
-  (float, ``(N, C, H, W)`` or ``(N, features)``) and targets ``t`` (``int64`` labels or float
-  regression targets), validated once (lengths, NaN/Inf, label range -> ``DataError``).
+  (float, ``(N, C, H, W)`` or ``(N, features)``) and targets ``t`` (integer labels, kept ``int64``,
+  or float regression targets), validated once (lengths, NaN/Inf, label range -> ``DataError``).
   ``len(ds)``, ``ds[i]`` / ``ds[slice]`` / ``ds[index_array]`` -> ``(x, t)``; attributes ``name``,
   ``split``, ``num_classes`` (None for regression), ``classes``, ``input_shape``;
   ``ds.subset(indices)``.
-- ``DataLoader(dataset, batch_size, shuffle=True, drop_last=False, seed=0)``: one epoch is one
+- ``DataLoader(dataset, batch_size, shuffle=True, drop_last=False, seed=0)``: ``dataset`` is a
+  ``Dataset`` or a tuple ``(x, t)`` (integer ``t`` stays integer); one epoch is one
   pass over every sample exactly once; epoch ``e``'s order is
   ``np.random.default_rng([seed, e]).permutation(N)``. ``len(loader)`` batches per epoch;
   ``loader.epoch(e, start=k)`` yields epoch ``e`` from batch ``k`` (exact resume);

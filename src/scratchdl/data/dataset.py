@@ -19,15 +19,17 @@ from ..errors import ConfigError, DataError
 
 
 class Dataset:
-    """Inputs ``x`` and targets ``t`` of one split of one dataset.
+    """Inputs and targets of one split of one dataset, checked once when built.
 
     Args:
         x: array ``(N, ...)`` of inputs; cast to ``dtype`` (float32 by default, or ``x``'s own
             floating dtype when ``dtype`` is None and ``x`` is already float32/float64).
-        t: targets ``(N,)``: integer labels when the dataset is a classification one
-            (``num_classes`` or ``classes`` given), float targets ``(N,)`` or ``(N, k)`` otherwise.
+        t: targets: integer labels ``(N,)`` make a classification dataset (kept ``int64``, as
+            PyTorch's ``TensorDataset`` keeps them); float targets ``(N,)`` or ``(N, k)`` a
+            regression one (to regress on whole numbers, give them as floats).
         name: used in every error message and in ``repr``.
-        num_classes: number of classes, or None for regression.
+        num_classes: number of classes; None means the largest label + 1 for integer labels
+            (give it when a split may lack the last class), and regression for float targets.
         classes: label names (``classes[label]``), or None; sets ``num_classes`` when that is None.
         dtype: float32 or float64 for ``x`` (and for regression targets).
         split: which split this is ("train", "test", ...), or None; informative only.
@@ -51,9 +53,12 @@ class Dataset:
                                         or num_classes < 1):
             raise ConfigError(f"dataset {self.name!r}: num_classes must be a positive int, "
                               f"got {num_classes!r}")
-        self.num_classes = None if num_classes is None else int(num_classes)
         self.classes = classes
         self.x = self._check_x(x, dtype)
+        t = np.asarray(t)
+        if num_classes is None and t.ndim == 1 and np.issubdtype(t.dtype, np.integer):
+            num_classes = int(t.max(initial=0)) + 1  # integer labels: classification, as in PyTorch
+        self.num_classes = None if num_classes is None else int(num_classes)
         self.t = self._check_t(t)
 
     def _check_x(self, x, dtype) -> np.ndarray:

@@ -22,11 +22,12 @@ from .dataset import Dataset
 
 
 class DataLoader:
-    """Batches of ``(x, t)`` from ``dataset``, one shuffled pass per epoch.
+    """Mini-batches of inputs and targets, one shuffled pass over the dataset per epoch.
 
     Args:
         dataset: a ``Dataset`` (anything with arrays ``x`` and ``t`` of the same length), or a
-            tuple ``(x, t)``, which is wrapped in a ``Dataset`` (and so checked).
+            tuple ``(x, t)``, which is wrapped in a ``Dataset`` (and so checked): integer labels
+            stay ``int64`` (a classification dataset), float targets make a regression one.
         batch_size: samples per batch, a positive int.
         shuffle: a new permutation each epoch (from ``seed`` and the epoch number); if False the
             samples come in dataset order.
@@ -40,7 +41,7 @@ class DataLoader:
 
     def __init__(self, dataset, batch_size: int, shuffle: bool = True, drop_last: bool = False,
                  seed: int = 0):
-        if isinstance(dataset, tuple):
+        if isinstance(dataset, (tuple, list)) and len(dataset) == 2:
             dataset = Dataset(*dataset)
         if not (hasattr(dataset, "x") and hasattr(dataset, "t")):
             raise ConfigError(f"DataLoader: expected a Dataset or an (x, t) tuple, "

@@ -22,17 +22,19 @@ import numpy as np
 
 from .. import functions
 from ..nn import ReLU, Sigmoid, Softmax, Tanh
-from .base import ExperimentResult, checks, pick, pyplot, save_figure, start
+from . import figures
+from .base import ExperimentResult, checks, pick, save_figure, start
+from .tables import Col, Table
 
 NAME = "activations"
 TITLE = {"en": "Activation functions and their derivatives", "ja": "活性化関数とその微分"}
 CLAIM = {
-    "en": "The sigmoid maps every real number into (0, 1) with σ(0) = 0.5; its derivative "
-          "σ'(z) = σ(z)(1 − σ(z)) is written with σ itself and is at most 0.25, reached at z = 0, which is "
+    "en": "The sigmoid maps every real number into (0, 1) with $σ(0) = 0.5$; its derivative "
+          "$σ'(z) = σ(z)(1 − σ(z))$ is written with σ itself and is at most 0.25, reached at z = 0, which is "
           "why gradients shrink through many sigmoid layers. ReLU's derivative is 1 wherever the unit is "
           "active (0 elsewhere, which also makes activations sparse). Softmax turns any logits into "
           "probabilities that sum to 1, for multi-class classification.",
-    "ja": "シグモイド関数は任意の実数を (0, 1) に写し、σ(0) = 0.5。その微分 σ'(z) = σ(z)(1 − σ(z)) は σ 自身で"
+    "ja": "シグモイド関数は任意の実数を (0, 1) に写し、$σ(0) = 0.5$。その微分 $σ'(z) = σ(z)(1 − σ(z))$ は σ 自身で"
           "表され、最大値は z = 0 での 0.25 である。このため多層のシグモイドでは勾配が小さくなりやすい。"
           "ReLU の微分は活性なユニットで 1 (それ以外は 0 で、出力がスパースになる)。ソフトマックスは任意の"
           "ロジットを和が 1 の確率に変換し、多クラス分類に使われる。",
@@ -124,8 +126,7 @@ def run(out_dir, quick: bool = False, lang: str = "en", seed: int = 0) -> Experi
 
 
 def _plot(out_dir, result, lang, z, curves) -> None:
-    plt = pyplot()
-    fig, (ax_f, ax_d, ax_s) = plt.subplots(1, 3, figsize=(15, 4.4))
+    fig, (ax_f, ax_d, ax_s) = figures.subplots(lang, 1, 3, height=4.2)
     colors = {"sigmoid": "C0", "tanh": "C1", "relu": "C2"}
     names = {"sigmoid": pick(lang, {"en": "sigmoid σ(z)", "ja": "シグモイド σ(z)"}),
              "tanh": "tanh(z)", "relu": "ReLU(z)"}
@@ -133,26 +134,27 @@ def _plot(out_dir, result, lang, z, curves) -> None:
         ax_f.plot(z, y, color=colors[name], label=names[name])
         ax_d.plot(z, dy, color=colors[name], label=names[name].replace("(z)", "'(z)").replace("σ(z)", "σ'(z)"))
     ax_f.set(title=pick(lang, {"en": "Activation functions", "ja": "活性化関数"}),
-             xlabel="z", ylabel="f(z)", ylim=(-1.2, 2.2))
+             xlabel="z", ylabel="f(z)", ylim=(-1.2, 3.4))
     dsig = curves["sigmoid"][1]
     ax_d.axhline(0.25, color="C0", ls=":", lw=1)
     ax_d.annotate(pick(lang, {"en": f"max σ' = {dsig.max():.4f} at z = 0",
                               "ja": f"σ' の最大値 {dsig.max():.4f} (z = 0)"}),
-                  xy=(0, dsig.max()), xytext=(1.2, 0.45), arrowprops={"arrowstyle": "->"})
+                  xy=(0, dsig.max()), xytext=(-6, 0.62), arrowprops={"arrowstyle": "->"})
     ax_d.set(title=pick(lang, {"en": "Derivatives (from backward)", "ja": "微分 (逆伝播で計算)"}),
-             xlabel="z", ylabel="f'(z)", ylim=(-0.1, 1.2))
+             xlabel="z", ylabel="f'(z)", ylim=(-0.1, 1.9))
     logits = np.array([2.0, 1.0, 0.1, -1.0])
     p = functions.softmax(logits)
     xs = np.arange(logits.size)
     ax_s.bar(xs - 0.2, logits, 0.4, label=pick(lang, {"en": "logits x", "ja": "ロジット x"}), color="C7")
     ax_s.bar(xs + 0.2, p, 0.4, label=pick(lang, {"en": "softmax(x)", "ja": "ソフトマックス出力"}), color="C3")
-    ax_s.set(title=pick(lang, {"en": f"Softmax: outputs sum to {p.sum():.6f}",
-                               "ja": f"ソフトマックス: 出力の和 = {p.sum():.6f}"}),
+    ax_s.set(title=pick(lang, {"en": f"Softmax: sum {p.sum():.6f}",
+                               "ja": f"ソフトマックス (和 {p.sum():.6f})"}),
              xlabel=pick(lang, {"en": "class", "ja": "クラス"}), xticks=xs,
              ylabel=pick(lang, {"en": "value", "ja": "値"}))
+    ax_s.set_ylim(top=3.4)
     for ax in (ax_f, ax_d, ax_s):
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=9)
+        ax.legend(loc="upper left")
     caption = pick(lang, {
         "en": "Left: sigmoid, tanh and ReLU. Middle: their derivatives from the layers' backward; the "
               "sigmoid's peaks at 0.25 at z = 0, tanh's at 1, ReLU's is a step from 0 to 1. Right: logits "
@@ -161,3 +163,30 @@ def _plot(out_dir, result, lang, z, curves) -> None:
               "tanh は 1、ReLU は 0 から 1 への階段。右: ロジットとそのソフトマックス出力 (正で和が 1)。",
     })
     save_figure(fig, out_dir, "activations.png", result, caption)
+
+TABLES = [
+    Table({"en": "Key values", "ja": "主な値"}, columns=[
+        Col("sigmoid(0)", {"en": "σ(0)", "ja": "σ(0)"}),
+        Col("max sigmoid'(z)", {"en": "max σ'(z)", "ja": "σ'(z) の最大値"}),
+        Col("argmax sigmoid'(z)", {"en": "z of the max", "ja": "最大となる z"}),
+        Col("max tanh'(z)", {"en": "max tanh'(z)", "ja": "tanh'(z) の最大値"}),
+        Col("relu'(z) for z<0 / z>0", {"en": "ReLU'(z) for z < 0 / z > 0", "ja": "ReLU'(z) (z < 0 / z > 0)"}),
+        Col("softmax/shift_invariance_max_diff", {"en": "softmax(x + c) − softmax(x), max",
+                                                  "ja": "softmax(x + c) − softmax(x) の最大"}),
+        Col("softmax/course_softmax_max_diff", {"en": "layer vs course softmax, max difference",
+                                                "ja": "レイヤと講義のソフトマックスの差の最大"}),
+    ]),
+    Table({"en": "Largest error of each derivative", "ja": "各微分の最大誤差"},
+          rows="max |derivative error|", row_header={"en": "activation", "ja": "活性化関数"},
+          columns=[Col("max |derivative error|/{row}/layer_vs_course_function",
+                       {"en": "layer vs course formula", "ja": "レイヤと講義の式の差"}),
+                   Col("max |derivative error|/{row}/backward_vs_central_difference",
+                       {"en": "backward vs central difference", "ja": "逆伝播と中心差分の差"})]),
+    Table({"en": "Softmax", "ja": "ソフトマックス"}, rows="softmax",
+          row_header={"en": "logits", "ja": "ロジット"},
+          row_names={"scale_10": {"en": "scale 10", "ja": "大きさ 10"},
+                     "near_1000": {"en": "near 1000", "ja": "1000 付近"}},
+          columns=[Col("softmax/{row}/max_abs_sum_minus_1", {"en": "max |sum − 1|", "ja": "|和 − 1| の最大"}),
+                   Col("softmax/{row}/all_in_0_1", {"en": "all in [0, 1]", "ja": "すべて [0, 1] 内"}),
+                   Col("softmax/{row}/finite", {"en": "finite", "ja": "有限"})]),
+]

@@ -25,7 +25,9 @@ from ..data import load_splits
 from ..gradcheck import numerical_grad, relative_error
 from ..models import MLP
 from ..nn import CrossEntropyLoss, Linear, ReLU, Sequential
-from .base import ExperimentResult, checks, pick, pyplot, save_figure, single_threaded, start
+from . import figures
+from .base import ExperimentResult, checks, pick, save_figure, single_threaded, start
+from .tables import Col, Table
 
 NAME = "backprop"
 TITLE = {"en": "Backpropagation vs numerical gradients", "ja": "誤差逆伝播法と数値微分"}
@@ -157,8 +159,7 @@ def run(out_dir, quick: bool = False, lang: str = "en", seed: int = 0) -> Experi
 
 
 def _plot(out_dir, result, lang, grad_checks, timing) -> None:
-    plt = pyplot()
-    fig, (ax_pair, ax_time) = plt.subplots(1, 2, figsize=(13, 5))
+    fig, (ax_pair, ax_time) = figures.subplots(lang, 1, 2, height=4.6)
     for i, (activation, c) in enumerate(grad_checks.items()):
         analytic, numeric = c["pairs"]
         ax_pair.plot(numeric, analytic, "o", ms=3, alpha=0.5, color=f"C{i}",
@@ -178,14 +179,14 @@ def _plot(out_dir, result, lang, grad_checks, timing) -> None:
                    label=pick(lang, {"en": "backpropagation", "ja": "誤差逆伝播法"}))
     for r in timing:
         ax_time.annotate(f"×{r['ratio']:.0f}", (r["parameters"], r["numerical_seconds"]),
-                         textcoords="offset points", xytext=(-10, 8), fontsize=8)
+                         textcoords="offset points", xytext=(-10, 8))
     ax_time.set_ylim(top=max(r["numerical_seconds"] for r in timing) * 4)
     ax_time.set(title=pick(lang, {"en": "Time for one full gradient (×: ratio)", "ja": "勾配1回分の計算時間 (×: 比)"}),
                 xlabel=pick(lang, {"en": "number of parameters", "ja": "パラメータ数"}),
                 ylabel=pick(lang, {"en": "seconds (log)", "ja": "秒 (対数)"}))
     for ax in (ax_pair, ax_time):
         ax.grid(alpha=0.3, which="both")
-        ax.legend(fontsize=8)
+        ax.legend()
     caption = pick(lang, {
         "en": "Left: each parameter's gradient of the cross-entropy of two small MLPs on a digits batch, by "
               "backprop against central differences (float64); all points lie on y = x. Right: the time of "
@@ -198,3 +199,18 @@ def _plot(out_dir, result, lang, grad_checks, timing) -> None:
               "比 (×) が広がる。",
     })
     save_figure(fig, out_dir, "backprop.png", result, caption)
+
+TABLES = [
+    Table({"en": "Backprop against numerical differentiation: time of one gradient",
+           "ja": "誤差逆伝播法と数値微分: 勾配1回分の時間"}, rows="timing", row_header={"en": "width w", "ja": "幅 w"},
+          row_label="timing/{row}/width",
+          columns=[Col("timing/{row}/parameters", {"en": "parameters", "ja": "パラメータ数"}),
+                   Col("timing/{row}/backprop_seconds", {"en": "backprop", "ja": "逆伝播"}, "ms", 1000.0),
+                   Col("timing/{row}/numerical_seconds", {"en": "numerical", "ja": "数値微分"}, "ms", 1000.0),
+                   Col("timing/{row}/ratio", {"en": "ratio", "ja": "比"})]),
+    Table({"en": "Gradient check (float64)", "ja": "勾配確認 (float64)"}, rows="gradient_check",
+          row_header={"en": "MLP", "ja": "MLP"},
+          columns=[Col("gradient_check/{row}/sizes", {"en": "sizes", "ja": "層の大きさ"}),
+                   Col("gradient_check/{row}/parameters", {"en": "parameters", "ja": "パラメータ数"}),
+                   Col("gradient_check/{row}/max_relative_error", {"en": "max relative error", "ja": "最大相対誤差"})]),
+]

@@ -29,13 +29,22 @@ class ExperimentResult:
     checks: dict[str, bool] = field(default_factory=dict)
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)  # findings worded from the numbers of this run
+    figure_info: list[dict] = field(default_factory=list)  # per figure: size, dpi, smallest font (figures.py)
+    lang: str = "en"
 
     def as_dict(self) -> dict:
         return {
             "name": self.name, "title": self.title, "claim": self.claim, "numbers": self.numbers,
             "figures": [str(p) for p in self.figures], "captions": self.captions,
             "checks": self.checks, "seconds": self.seconds, "notes": self.notes,
+            "figure_info": self.figure_info, "lang": self.lang,
         }
+
+    def _repr_html_(self) -> str:
+        """Jupyter's view of the result: title, claim, figures, findings, checks, raw numbers folded."""
+        from .notebook import result_html
+
+        return result_html(self)
 
 
 def start(name: str, title: dict, claim: dict, out_dir, lang: str) -> tuple[ExperimentResult, Path, float]:
@@ -45,29 +54,33 @@ def start(name: str, title: dict, claim: dict, out_dir, lang: str) -> tuple[Expe
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    return ExperimentResult(name, pick(lang, title), pick(lang, claim)), out_dir, time.perf_counter()
+    result = ExperimentResult(name, pick(lang, title), pick(lang, claim), lang=lang)
+    return result, out_dir, time.perf_counter()
 
 
 def pyplot():
-    """matplotlib's pyplot on the file-only Agg backend, with a Japanese font registered."""
-    import matplotlib
+    """matplotlib's pyplot for figures written to files (see ``scratchdl.plotting``)."""
+    from ..plotting import pyplot as library_pyplot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import matplotlib_fontja  # noqa: F401  (registers IPAexGothic so Japanese labels render)
-
-    return plt
+    return library_pyplot()
 
 
 def save_figure(fig, out_dir, filename: str, result: ExperimentResult, caption: str) -> Path:
-    """Write ``fig`` as PNG atomically, close it, and list it (with its caption) on ``result``."""
-    plt = pyplot()
+    """Write ``fig`` as PNG atomically (every text at least the report's smallest font, at the
+    report's dpi; see ``figures``), close it, and list it, with its caption and its size, dpi and
+    smallest font, on ``result``."""
+    from . import figures
+
     path = Path(out_dir) / filename
-    fig.tight_layout()
-    write_atomic(path, lambda tmp: fig.savefig(tmp, format="png", dpi=100))
-    plt.close(fig)
+    with figures.style(result.lang) as plt:
+        figures.enforce_floor(fig, result.lang)
+        fig.tight_layout()
+        write_atomic(path, lambda tmp: fig.savefig(tmp, format="png", dpi=figures.DPI))
+        info = figures.figure_info(fig)
+        plt.close(fig)
     result.figures.append(path)
     result.captions.append(caption)
+    result.figure_info.append(info)
     return path
 
 

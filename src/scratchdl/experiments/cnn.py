@@ -27,7 +27,9 @@ from ..nn import Conv2d, CrossEntropyLoss
 from ..optim import Adam
 from ..train import fit
 from ..train.evaluate import predict_logits
-from .base import ExperimentResult, checks, pick, pyplot, save_figure, single_threaded, start
+from . import figures
+from .base import ExperimentResult, checks, pick, save_figure, single_threaded, start
+from .tables import Col, Table
 
 NAME = "cnn"
 TITLE = {"en": "CNNs on digits: MLP vs SimpleConvNet, VGG, ResNet and AlexNet styles",
@@ -119,9 +121,7 @@ def run(out_dir, quick: bool = False, lang: str = "en", seed: int = 0) -> Experi
 
 
 def _plot_comparison(out_dir, result, lang, runs) -> None:
-    plt = pyplot()
-    fig, (ax_curve, ax_acc, ax_params, ax_time) = plt.subplots(
-        1, 4, figsize=(16, 4.2), gridspec_kw={"width_ratios": [1.6, 1, 1, 1]})
+    fig, ((ax_curve, ax_acc), (ax_params, ax_time)) = figures.subplots(lang, 2, 2, height=7.4)
     names = list(MODELS)
     labels = [MODELS[n].replace("-style", "") for n in names]
     for k, n in enumerate(names):
@@ -133,7 +133,7 @@ def _plot_comparison(out_dir, result, lang, runs) -> None:
                  ylabel=pick(lang, {"en": "test accuracy", "ja": "テスト精度"}))
     ax_curve.xaxis.get_major_locator().set_params(integer=True)
     ax_curve.grid(alpha=0.3)
-    ax_curve.legend(fontsize=8)
+    ax_curve.legend()
     colors = [f"C{k}" for k in range(len(names))]
     panels = [
         (ax_acc, [runs[n]["test_accuracy"] for n in names], {"en": "Test accuracy", "ja": "テスト精度"}, "%.3f"),
@@ -143,8 +143,8 @@ def _plot_comparison(out_dir, result, lang, runs) -> None:
     ]
     for ax, values, title, fmt in panels:
         bars = ax.bar(range(len(names)), values, color=colors)
-        ax.bar_label(bars, fmt=fmt, fontsize=7)
-        ax.set_xticks(range(len(names)), labels, rotation=30, ha="right", fontsize=8)
+        ax.bar_label(bars, fmt=fmt)
+        ax.set_xticks(range(len(names)), labels, rotation=30, ha="right")
         ax.set_title(pick(lang, title))
     ax_acc.set_ylim(0, 1.08)
     ax_params.set_yscale("log")
@@ -161,20 +161,19 @@ def _plot_comparison(out_dir, result, lang, runs) -> None:
 
 
 def _plot_filters(out_dir, result, lang, before, after, change) -> None:
-    plt = pyplot()
     count, cols = before.shape[0], 10
     rows = -(-count // cols)
     blocks = [(before, {"en": "before", "ja": "学習前"}), (after, {"en": "after", "ja": "学習後"}),
               (after - before, {"en": "change", "ja": "変化"})]
     # three blocks of ``rows`` rows, with a thin empty row between blocks
     ratios = ([1] * rows + [0.35]) * 2 + [1] * rows
-    fig, grid = plt.subplots(len(ratios), cols, figsize=(cols * 0.9, sum(ratios) * 0.95 + 0.8),
+    fig, grid = figures.subplots(lang, len(ratios), cols, width=cols * 0.9, height=sum(ratios) * 0.95 + 1.0,
                              gridspec_kw={"height_ratios": ratios})
     for ax in grid[[rows, 2 * rows + 1]].ravel():
         ax.set_visible(False)
     for b, (weights, name) in enumerate(blocks):
         axes = grid[b * (rows + 1):b * (rows + 1) + rows]
-        axes[rows // 2, 0].set_ylabel(pick(lang, name), fontsize=10)
+        axes[rows // 2, 0].set_ylabel(pick(lang, name))
         for k in range(rows * cols):
             ax = axes[k // cols, k % cols]
             ax.set_xticks([])
@@ -190,7 +189,7 @@ def _plot_filters(out_dir, result, lang, before, after, change) -> None:
         "en": f"SimpleConvNet first-layer filters ({count} of {before.shape[2]}x{before.shape[3]}), "
               f"relative change {change:.0%}",
         "ja": f"SimpleConvNet の第1層フィルタ ({before.shape[2]}x{before.shape[3]} が {count} 枚)、"
-              f"相対変化 {change:.0%}"}), fontsize=11)
+              f"相対変化 {change:.0%}"}))
     caption = pick(lang, {
         "en": f"The {count} first-layer convolution filters of SimpleConvNet at initialization (He-normal "
               "noise), after training, and the change (after − before, on its own colour scale); red "
@@ -203,10 +202,9 @@ def _plot_filters(out_dir, result, lang, before, after, change) -> None:
 
 
 def _plot_mistakes(out_dir, result, lang, runs, test) -> None:
-    plt = pyplot()
     names = list(MODELS)
     size = (MISTAKES_SHOWN * 1.05 + 1.6, len(names) * 1.3)
-    fig, axes = plt.subplots(len(names), MISTAKES_SHOWN, figsize=size)
+    fig, axes = figures.subplots(lang, len(names), MISTAKES_SHOWN, width=size[0], height=size[1])
     for row, n in enumerate(names):
         wrong, predicted = runs[n]["wrong"], runs[n]["predicted"]
         for col in range(MISTAKES_SHOWN):
@@ -216,14 +214,13 @@ def _plot_mistakes(out_dir, result, lang, runs, test) -> None:
             if col < len(wrong):
                 i = wrong[col]
                 ax.imshow(test.x[i, 0], cmap="gray_r", vmin=0, vmax=1)
-                ax.set_title(f"{test.t[i]} → {predicted[i]}", fontsize=8, color="C3")
+                ax.set_title(f"{test.t[i]} → {predicted[i]}", color="C3")
             else:  # keep the axes (and the row's label), drop the frame
                 for spine in ax.spines.values():
                     spine.set_visible(False)
-        axes[row, 0].set_ylabel(f"{MODELS[n]}\n({len(wrong)})", rotation=0, ha="right", va="center",
-                                fontsize=8, labelpad=8)
+        axes[row, 0].set_ylabel(f"{MODELS[n]}\n({len(wrong)})", rotation=0, ha="right", va="center", labelpad=8)
     fig.suptitle(pick(lang, {"en": "Misclassified test digits (true → predicted)",
-                             "ja": "誤分類されたテスト画像 (正解 → 予測)"}), fontsize=11)
+                             "ja": "誤分類されたテスト画像 (正解 → 予測)"}))
     caption = pick(lang, {
         "en": f"Up to {MISTAKES_SHOWN} test digits each model gets wrong, titled true → predicted; the "
               "number under each model's name is its count of errors among the 360 test images.",
@@ -231,3 +228,11 @@ def _plot_mistakes(out_dir, result, lang, runs, test) -> None:
               "モデル名の下の数は 360 枚のテスト画像中の誤り数。",
     })
     save_figure(fig, out_dir, "cnn_misclassified.png", result, caption)
+
+TABLES = [
+    Table({"en": "Per model", "ja": "モデルごと"}, rows="test_accuracy", row_header={"en": "model", "ja": "モデル"},
+          columns=[Col("test_accuracy/{row}", {"en": "test accuracy", "ja": "テスト精度"}),
+                   Col("parameters/{row}", {"en": "parameters", "ja": "パラメータ数"}),
+                   Col("train_seconds/{row}", {"en": "training time", "ja": "学習時間"}, {"en": "s", "ja": "秒"}),
+                   Col("misclassified_of_360/{row}", {"en": "errors of 360", "ja": "360 枚中の誤り"})]),
+]

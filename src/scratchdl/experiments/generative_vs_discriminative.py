@@ -32,18 +32,20 @@ from ..nn import CrossEntropyLoss
 from ..optim import Adam
 from ..train import evaluate, fit
 from ..train.evaluate import predict_logits
-from .base import ExperimentResult, checks, pick, pyplot, save_figure, single_threaded, start
+from . import figures
+from .base import ExperimentResult, checks, pick, save_figure, single_threaded, start
+from .tables import Col, Table
 
 NAME = "generative-vs-discriminative"
 TITLE = {"en": "Generative vs discriminative models on digits",
          "ja": "digits での生成モデルと識別モデル"}
 CLAIM = {
-    "en": "A discriminative model outputs the probability of each class given an input x, p(y|x); a "
-          "generative model learns how each class y produces inputs, p(x|y), classifies through Bayes' "
+    "en": "A discriminative model outputs the probability of each class given an input x, $p(y|x)$; a "
+          "generative model learns how each class y produces inputs, $p(x|y)$, classifies through Bayes' "
           "rule, and can also generate new inputs of a chosen class (low-dimensional label in, "
           "high-dimensional image out).",
-    "ja": "識別モデルは入力 x を受けて各クラスの確率 p(y|x) を出力する。生成モデルは各クラス y が入力を生み出す"
-          "分布 p(x|y) を学び、ベイズの定理で分類でき、さらに指定したクラスの新しい入力を生成できる "
+    "ja": "識別モデルは入力 x を受けて各クラスの確率 $p(y|x)$ を出力する。生成モデルは各クラス y が入力を生み出す"
+          "分布 $p(x|y)$ を学び、ベイズの定理で分類でき、さらに指定したクラスの新しい入力を生成できる "
           "(低次元のラベルから高次元の画像へ)。",
 }
 
@@ -208,41 +210,38 @@ def _data_size_sweep(train, test, sizes, repeats, steps, seed) -> dict:
 
 
 def _plot_accuracy(out_dir, result, lang, acc, sweep, classes) -> None:
-    plt = pyplot()
-    fig, (ax_bar, ax_size) = plt.subplots(1, 2, figsize=(12, 4.3))
+    fig, (ax_bar, ax_size) = figures.subplots(lang, 1, 2, height=4.8)
     labels = {
-        "softmax_regression p(y|x)": pick(lang, {"en": "softmax regression\np(y|x)",
-                                                 "ja": "ソフトマックス回帰\np(y|x)"}),
+        "softmax_regression p(y|x)": pick(lang, {"en": "softmax\nregression\np(y|x)",
+                                                 "ja": "ソフトマックス\n回帰\np(y|x)"}),
         "mlp p(y|x)": pick(lang, {"en": "MLP\np(y|x)", "ja": "MLP\np(y|x)"}),
-        "diagonal_gaussian p(x|y)": pick(lang, {"en": "diagonal Gaussian\np(x|y)", "ja": "対角ガウス\np(x|y)"}),
-        f"ppca_gaussian_k{LATENT} p(x|y)": pick(lang, {"en": f"PPCA Gaussian (k={LATENT})\np(x|y)",
-                                                      "ja": f"PPCA ガウス (k={LATENT})\np(x|y)"}),
+        "diagonal_gaussian p(x|y)": pick(lang, {"en": "diagonal\nGaussian\np(x|y)", "ja": "対角\nガウス\np(x|y)"}),
+        f"ppca_gaussian_k{LATENT} p(x|y)": pick(lang, {"en": f"PPCA\n(k={LATENT})\np(x|y)",
+                                                      "ja": f"PPCA\n(k={LATENT})\np(x|y)"}),
     }
     colors = ["C0", "C0", "C1", "C1"]
     bars = ax_bar.bar(range(len(acc)), list(acc.values()), color=colors)
-    ax_bar.bar_label(bars, fmt="%.3f", fontsize=8)
+    ax_bar.bar_label(bars, fmt="%.3f")
     ax_bar.axhline(1 / classes, color="0.4", ls=":", label=pick(lang, {"en": "chance", "ja": "偶然の水準"}))
-    ax_bar.set_xticks(range(len(acc)), [labels[k] for k in acc], fontsize=8)
-    ax_bar.set(title=pick(lang, {"en": "Test accuracy (blue: discriminative, orange: generative + Bayes)",
-                                 "ja": "テスト精度 (青: 識別モデル, 橙: 生成モデル + ベイズの定理)"}),
+    ax_bar.set_xticks(range(len(acc)), [labels[k] for k in acc])
+    ax_bar.set(title=pick(lang, {"en": "Test accuracy\n(blue: discriminative, orange: generative + Bayes)",
+                                 "ja": "テスト精度\n(青: 識別モデル, 橙: 生成モデル + ベイズの定理)"}),
                ylabel=pick(lang, {"en": "test accuracy", "ja": "テスト精度"}), ylim=(0, 1.08))
-    ax_bar.title.set_fontsize(10)
-    ax_bar.legend(fontsize=8, loc="lower right")
+    ax_bar.legend(loc="lower right")
     n = sweep["samples_per_class"]
     ax_size.semilogx(n, sweep["generative"], "-o", color="C1",
                      label=pick(lang, {"en": "generative (PPCA + Bayes)", "ja": "生成 (PPCA + ベイズ)"}))
     ax_size.semilogx(n, sweep["softmax_regression"], "-s", color="C0",
                      label=pick(lang, {"en": "discriminative (softmax regression)",
                                        "ja": "識別 (ソフトマックス回帰)"}))
-    ax_size.set(title=pick(lang, {"en": "Test accuracy against training images per class",
+    ax_size.set(title=pick(lang, {"en": "Test accuracy against\ntraining images per class",
                                   "ja": "クラスあたりの学習画像数とテスト精度"}),
                 xlabel=pick(lang, {"en": "training images per class", "ja": "クラスあたりの学習画像数"}),
                 ylabel=pick(lang, {"en": "test accuracy", "ja": "テスト精度"}), ylim=(0, 1.02))
     ax_size.set_xticks(n, [str(v) for v in n])
     ax_size.minorticks_off()
-    ax_size.title.set_fontsize(10)
     ax_size.grid(alpha=0.3, which="both")
-    ax_size.legend(fontsize=8)
+    ax_size.legend()
     caption = pick(lang, {
         "en": "Left: test accuracy on digits of discriminative models p(y|x) and of class-conditional "
               "Gaussians p(x|y) classified with Bayes' rule (chance 10%). Right: the same comparison with "
@@ -254,10 +253,9 @@ def _plot_accuracy(out_dir, result, lang, acc, sweep, classes) -> None:
 
 
 def _plot_samples(out_dir, result, lang, gaussian, samples, recognized) -> None:
-    plt = pyplot()
     classes, per_class = samples.shape[:2]
     size = (0.75 * (per_class + 1) + 0.5, 0.75 * classes + 0.8)
-    fig, axes = plt.subplots(classes, per_class + 1, figsize=size)
+    fig, axes = figures.subplots(lang, classes, per_class + 1, width=size[0], height=size[1])
     for c in range(classes):
         row = [gaussian.mean[c], *samples[c]]
         for j, image in enumerate(row):
@@ -266,14 +264,14 @@ def _plot_samples(out_dir, result, lang, gaussian, samples, recognized) -> None:
             ax.set_xticks([])
             ax.set_yticks([])
             if j == 0:
-                ax.set_ylabel(f"y = {c}", rotation=0, labelpad=18, fontsize=9)
+                ax.set_ylabel(f"y = {c}", rotation=0, labelpad=18)
                 for spine in ax.spines.values():
                     spine.set_color("C1")
                     spine.set_linewidth(2)
-    axes[0, 0].set_title(pick(lang, {"en": "mean", "ja": "平均"}), fontsize=9)
+    axes[0, 0].set_title(pick(lang, {"en": "mean", "ja": "平均"}))
     fig.suptitle(pick(lang, {
         "en": f"Digits drawn from p(x|y) per class (the MLP recognizes {recognized:.0%})",
-        "ja": f"クラスごとに p(x|y) から生成した数字 (MLP の認識率 {recognized:.0%})"}), fontsize=11)
+        "ja": f"クラスごとに p(x|y) から生成した数字 (MLP の認識率 {recognized:.0%})"}))
     caption = pick(lang, {
         "en": f"Each row: the class mean (orange frame) and {per_class} images sampled from the generative "
               f"model p(x|y) of that digit, x = μ + Wz + ε. A trained MLP assigns {recognized:.0%} of the "
@@ -282,3 +280,22 @@ def _plot_samples(out_dir, result, lang, gaussian, samples, recognized) -> None:
               f"{per_class} 枚の画像。学習済み MLP は生成画像の {recognized:.0%} を生成元のクラスと判定した。",
     })
     save_figure(fig, out_dir, "generative_vs_discriminative_samples.png", result, caption)
+
+TABLES = [
+    Table({"en": "Test accuracy per model", "ja": "モデルごとのテスト精度"}, rows="test_accuracy",
+          row_header={"en": "model", "ja": "モデル"},
+          row_names={"softmax_regression p(y|x)": {"en": "softmax regression p(y|x)", "ja": "ソフトマックス回帰 p(y|x)"},
+                     "mlp p(y|x)": {"en": "MLP p(y|x)", "ja": "MLP p(y|x)"},
+                     "diagonal_gaussian p(x|y)": {"en": "diagonal Gaussian p(x|y)", "ja": "対角ガウス p(x|y)"},
+                     f"ppca_gaussian_k{LATENT} p(x|y)": {"en": f"PPCA Gaussian (k = {LATENT}) p(x|y)",
+                                                        "ja": f"PPCA ガウス (k = {LATENT}) p(x|y)"}},
+          columns=[Col("test_accuracy/{row}", {"en": "test accuracy", "ja": "テスト精度"})]),
+    Table({"en": "Test accuracy by training images per class", "ja": "クラスあたりの学習画像数ごとのテスト精度"},
+          rows="accuracy_vs_train_samples_per_class/samples_per_class",
+          row_header={"en": "images per class", "ja": "クラスあたりの画像数"},
+          row_label="accuracy_vs_train_samples_per_class/samples_per_class/{row}",
+          columns=[Col("accuracy_vs_train_samples_per_class/generative/{row}",
+                       {"en": "generative (PPCA + Bayes)", "ja": "生成 (PPCA + ベイズ)"}),
+                   Col("accuracy_vs_train_samples_per_class/softmax_regression/{row}",
+                       {"en": "discriminative (softmax regression)", "ja": "識別 (ソフトマックス回帰)"})]),
+]

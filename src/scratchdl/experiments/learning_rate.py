@@ -24,7 +24,9 @@ import numpy as np
 
 from ..nn import Linear, MSELoss
 from ..optim import SGD
-from .base import ExperimentResult, checks, pick, pyplot, save_figure, start
+from . import figures
+from .base import ExperimentResult, checks, pick, save_figure, start
+from .tables import Col, Table
 
 NAME = "learning-rate"
 TITLE = {"en": "Learning rate of gradient descent", "ja": "勾配降下法の学習率"}
@@ -126,7 +128,7 @@ def run(out_dir, quick: bool = False, lang: str = "en", seed: int = 0) -> Experi
     }
     small, good, large = table["too_small"], table["good"], table["too_large"]
     result.checks = checks(lang, [
-        ({"en": "too large ε (> 2/λ_max) diverges", "ja": "大きすぎる ε (> 2/λ_max) は発散する"},
+        ({"en": "too large ε (> $2/λ_max$) diverges", "ja": "大きすぎる ε (> $2/λ_max$) は発散する"},
          large["diverged_at_step"] is not None),
         ({"en": "good ε converges (excess loss < 1e-6 of the start's)",
           "ja": "適切な ε は収束する (最小値との差が初期の 1e-6 未満)"},
@@ -143,8 +145,7 @@ def run(out_dir, quick: bool = False, lang: str = "en", seed: int = 0) -> Experi
 
 
 def _plot(out_dir, result, lang, runs, x, t, theta, limit) -> None:
-    plt = pyplot()
-    fig, (ax_loss, ax_path) = plt.subplots(1, 2, figsize=(13, 4.8))
+    fig, (ax_loss, ax_path) = figures.subplots(lang, 1, 2, height=4.6)
     for i, (key, r) in enumerate(runs.items()):
         label = f"{pick(lang, LABELS[key])}: ε = {r['lr']:.3g} ({r['lr_over_limit']:.3g} ε*)"
         ax_loss.semilogy(np.arange(len(r["losses"])), r["losses"], "-", color=f"C{i}", label=label)
@@ -173,17 +174,37 @@ def _plot(out_dir, result, lang, runs, x, t, theta, limit) -> None:
                 xlabel=pick(lang, {"en": "weight w", "ja": "重み w"}),
                 ylabel=pick(lang, {"en": "bias b", "ja": "バイアス b"}),
                 xlim=(w[0], w[-1]), ylim=(b[0], b[-1]))
-    ax_loss.legend(fontsize=8, loc="upper right")
-    ax_path.legend(fontsize=8, loc="lower left")
+    ax_loss.legend(loc="upper right")
+    ax_path.legend(loc="lower left")
     for ax in (ax_loss, ax_path):
         ax.grid(alpha=0.3)
     caption = pick(lang, {
         "en": "Left: loss per step of full-batch gradient descent on a linear regression for four learning "
-              "rates. Too small barely moves, good reaches the least-squares minimum, near the limit 2/λ_max "
+              "rates. Too small barely moves, good reaches the least-squares minimum, near the limit $2/λ_max$ "
               "zigzags but converges, and above the limit the loss explodes. Right: the same runs as paths "
               "of (w, b); the too-large run leaves the plot within a few steps.",
         "ja": "左: 線形回帰に対する (全データの) 勾配降下法の、4 つの学習率でのステップごとの損失。小さすぎると"
-              "ほとんど進まず、適切なら最小二乗解に達し、限界 2/λ_max 付近ではジグザグしながら収束し、限界を"
+              "ほとんど進まず、適切なら最小二乗解に達し、限界 $2/λ_max$ 付近ではジグザグしながら収束し、限界を"
               "超えると損失が爆発する。右: 同じ実行の (w, b) の軌跡。大きすぎる学習率は数ステップで図の外へ出る。",
     })
     save_figure(fig, out_dir, "learning_rate.png", result, caption)
+
+TABLES = [
+    Table({"en": "Per learning rate", "ja": "学習率ごと"}, rows="runs",
+          row_header={"en": "learning rate", "ja": "学習率"},
+          row_names={"too_small": {"en": "too small", "ja": "小さすぎる"}, "good": {"en": "good", "ja": "適切"},
+                     "near_limit": {"en": "near the limit", "ja": "限界付近"},
+                     "too_large": {"en": "too large", "ja": "大きすぎる"}},
+          columns=[Col("runs/{row}/lr", {"en": "ε", "ja": "ε"}),
+                   Col("runs/{row}/lr_over_limit", {"en": "$ε / (2/λ_max)$", "ja": "$ε / (2/λ_max)$"}),
+                   Col("runs/{row}/initial_loss", {"en": "initial loss", "ja": "初期損失"}),
+                   Col("runs/{row}/final_loss", {"en": "final loss", "ja": "最終損失"}),
+                   Col("runs/{row}/steps_to_1e-3_excess", {"en": "steps to within 1e-3", "ja": "誤差 1e-3 までのステップ"}),
+                   Col("runs/{row}/diverged_at_step", {"en": "diverged at step", "ja": "発散したステップ"})]),
+    Table({"en": "The problem", "ja": "問題の設定"}, columns=[
+        Col("stability_limit_2_over_lambda_max", {"en": "stability limit $2/λ_max$", "ja": "安定限界 $2/λ_max$"}),
+        Col("hessian_eigenvalues", {"en": "Hessian eigenvalues", "ja": "ヘッセ行列の固有値"}),
+        Col("least_squares_loss", {"en": "least-squares loss", "ja": "最小二乗解の損失"}),
+        Col("steps", {"en": "steps", "ja": "ステップ数"}),
+        Col("samples", {"en": "samples", "ja": "サンプル数"})]),
+]

@@ -30,18 +30,20 @@ from ..data import DataLoader, load_splits
 from ..models import MLP
 from ..nn import CrossEntropyLoss, Parameter
 from ..train import accuracy
-from .base import ExperimentResult, checks, pick, pyplot, save_figure, start
+from . import figures
+from .base import ExperimentResult, checks, pick, save_figure, start
+from .tables import Col, Table
 
 NAME = "optimizers"
 TITLE = {"en": "Optimizers: SGD, Momentum, Nesterov, AdaGrad, RMSProp, Adam",
          "ja": "最適化手法: SGD・Momentum・Nesterov・AdaGrad・RMSProp・Adam"}
 CLAIM = {
     "en": "Plain SGD takes long to converge, which is why Momentum SGD, Adam and other variants were "
-          "proposed. On the valley f(x, y) = x²/20 + y², Momentum and Adam reach the minimum in fewer steps "
+          "proposed. On the valley $f(x, y) = x²/20 + y²$, Momentum and Adam reach the minimum in fewer steps "
           "than SGD at the same learning rate and converge over a much wider range of learning rates; "
           "SGD's learning rate is capped by the steep direction, so it crawls along the flat one.",
     "ja": "SGD は収束までに時間を要するため、Momentum SGD や Adam などの様々なアルゴリズムが提案されている。"
-          "谷 f(x, y) = x²/20 + y² では、同じ学習率で Momentum と Adam は SGD より少ないステップで最小点に"
+          "谷 $f(x, y) = x²/20 + y²$ では、同じ学習率で Momentum と Adam は SGD より少ないステップで最小点に"
           "達し、収束する学習率の範囲もずっと広い。SGD の学習率は急な方向で上限が決まるため、緩やかな方向には"
           "這うようにしか進まない。",
 }
@@ -211,8 +213,7 @@ def _tuned_note(lang, best) -> str:
 
 
 def _plot_paths(out_dir, result, lang, paths, at_common) -> None:
-    plt = pyplot()
-    fig, axes = plt.subplots(2, 3, figsize=(14, 7.5))
+    fig, axes = figures.subplots(lang, 2, 3, height=6.6)
     xs, ys = np.meshgrid(np.linspace(-10, 10, 300), np.linspace(-5, 5, 300))
     zs = xs ** 2 / 20 + ys ** 2
     for ax, (name, (points, _)) in zip(axes.ravel(), paths.items(), strict=True):
@@ -244,8 +245,7 @@ def _plot_paths(out_dir, result, lang, paths, at_common) -> None:
 
 
 def _plot_sweep_and_digits(out_dir, result, lang, lrs, sweep, curves) -> None:
-    plt = pyplot()
-    fig, (ax_sweep, ax_digits) = plt.subplots(1, 2, figsize=(13, 4.8))
+    fig, (ax_sweep, ax_digits) = figures.subplots(lang, 1, 2, height=6.2)
     for i, name in enumerate(OPTIMIZERS):
         counts = [np.nan if c is None else c for c in sweep[name]]
         ax_sweep.semilogx(lrs, counts, "o-", ms=3, color=f"C{i}", label=DISPLAY[name])
@@ -254,17 +254,17 @@ def _plot_sweep_and_digits(out_dir, result, lang, lrs, sweep, curves) -> None:
                            label=f"{DISPLAY[name]} (ε = {BOOK_LR[name]})")
     ax_sweep.axvline(1.0, color="k", ls=":", lw=1, label=pick(lang, {"en": "SGD limit 2/λ_max", "ja": "SGD の限界 2/λ_max"}))
     ax_sweep.axvline(COMMON_LR, color="0.5", ls="--", lw=1, label=pick(lang, {"en": "common ε", "ja": "共通の ε"}))
-    ax_sweep.set(title=pick(lang, {"en": f"Steps until f stays below {TOLERANCE} (gap = never)",
-                                   "ja": f"f が {TOLERANCE} 未満に留まるまでのステップ数 (途切れ = 未到達)"}),
+    ax_sweep.set(title=pick(lang, {"en": f"Steps until f stays below {TOLERANCE}\n(gap = never)",
+                                   "ja": f"f が {TOLERANCE} 未満に留まるまでのステップ数\n(途切れ = 未到達)"}),
                  xlabel=pick(lang, {"en": "learning rate ε (log)", "ja": "学習率 ε (対数)"}),
                  ylabel=pick(lang, {"en": "steps", "ja": "ステップ数"}))
     ax_digits.axhline(TARGET_LOSS, color="k", ls=":", lw=1)
     ax_digits.set(title=pick(lang, {"en": "digits: training loss (whole set)", "ja": "digits: 訓練データ全体の損失"}),
                   xlabel=pick(lang, {"en": "step (batch 32)", "ja": "ステップ (バッチ 32)"}),
                   ylabel=pick(lang, {"en": "cross-entropy (log)", "ja": "交差エントロピー (対数)"}))
-    ax_sweep.set_ylim(0, result.numbers["step_budget"] * 1.45)
-    ax_sweep.legend(fontsize=7, ncol=3, loc="upper center")
-    ax_digits.legend(fontsize=8)
+    ax_sweep.set_ylim(0, result.numbers["step_budget"] * 1.05)
+    ax_sweep.legend(ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.2))
+    ax_digits.legend()
     for ax in (ax_sweep, ax_digits):
         ax.grid(alpha=0.3)
     sgd_best = result.numbers["best_lr_and_steps_on_grid"]["sgd"]
@@ -280,3 +280,21 @@ def _plot_sweep_and_digits(out_dir, result, lang, lrs, sweep, curves) -> None:
               f"の学習率で各手法により学習させたときの訓練損失。点線は目標の損失 {TARGET_LOSS}。",
     })
     save_figure(fig, out_dir, "optimizer_sweep_digits.png", result, caption)
+
+TABLES = [
+    Table({"en": "On the valley f(x, y) = x²/20 + y²", "ja": "谷 f(x, y) = x²/20 + y² で"},
+          rows="steps_to_minimum_at_common_lr", row_header={"en": "optimizer", "ja": "最適化手法"},
+          row_names={k: {"en": v, "ja": v} for k, v in DISPLAY.items()},
+          columns=[Col("steps_to_minimum_at_common_lr/{row}", {"en": "steps at the common ε", "ja": "共通の ε でのステップ数"}),
+                   Col("best_lr_and_steps_on_grid/{row}/lr", {"en": "best ε on the grid", "ja": "グリッド上の最適な ε"}),
+                   Col("best_lr_and_steps_on_grid/{row}/steps", {"en": "steps at the best ε", "ja": "最適な ε でのステップ数"}),
+                   Col("converging_lr_count/{row}", {"en": "converging ε on the grid", "ja": "収束した ε の数"}),
+                   Col("converging_lr_range/{row}", {"en": "converging ε range", "ja": "収束した ε の範囲"})]),
+    Table({"en": "On digits", "ja": "digits で"}, rows="digits/per_optimizer",
+          row_header={"en": "optimizer", "ja": "最適化手法"}, row_names={k: {"en": v, "ja": v} for k, v in DISPLAY.items()},
+          columns=[Col("digits/per_optimizer/{row}/lr", {"en": "ε", "ja": "ε"}),
+                   Col("digits/per_optimizer/{row}/steps_to_train_loss_0.3",
+                       {"en": "steps to training loss 0.3", "ja": "訓練損失 0.3 までのステップ"}),
+                   Col("digits/per_optimizer/{row}/final_train_loss", {"en": "final training loss", "ja": "最終訓練損失"}),
+                   Col("digits/per_optimizer/{row}/test_accuracy", {"en": "test accuracy", "ja": "テスト精度"})]),
+]

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from ..atomic import write_text_atomic
+from .mathml import markdown
 
 BEGIN, END = "<!-- report:begin -->", "<!-- report:end -->"
 MAX_NUMBERS = 6
@@ -47,15 +48,15 @@ def summary(results: dict) -> str:
     for exp in results["experiments"]:
         checks = exp.get("checks", {})
         passed = sum(bool(v) for v in checks.values())
-        lines.append(f"- **{exp['name']}** ({exp['title']}): {passed}/{len(checks)} checks pass, "
+        lines.append(f"- **{exp['name']}** ({markdown(exp['title'])}): {passed}/{len(checks)} checks pass, "
                      f"{exp['seconds']:.1f} s.")
         numbers = _headline_numbers(exp.get("numbers", {}))
         if numbers:
             lines.append("  Measured: " + "; ".join(numbers) + ".")
         for note in exp.get("notes", []):
-            lines.append(f"  {note}")
+            lines.append(f"  {markdown(note)}")
         for check, ok in checks.items():
-            lines.append(f"  - {'✓' if ok else '✗'} {check}")
+            lines.append(f"  - {'✓' if ok else '✗'} {markdown(check)}")
     return "\n".join(lines)
 
 

@@ -26,6 +26,7 @@ import numpy as np
 
 from ..atomic import write_text_atomic
 from ..errors import unknown_name
+from . import mathml, tables
 from .base import LANGS, ExperimentResult, pick
 
 TEXT = {
@@ -48,6 +49,11 @@ TEXT = {
     "claim": {"en": "Claim", "ja": "主張"},
     "findings": {"en": "Findings", "ja": "結果から"},
     "measured": {"en": "Measured", "ja": "測定値"},
+    "all_numbers": {"en": "All measured numbers (as in results.json)", "ja": "測定値の一覧 (results.json と同じ)"},
+    "more_rows": {"en": "{n} more rows in the full list below", "ja": "残り {n} 行は下の一覧に"},
+    "back": {"en": "↑ Contents", "ja": "↑ 目次へ"},
+    "close": {"en": "close ✕", "ja": "閉じる ✕"},
+    "enlarge": {"en": "click a figure to open it full size", "ja": "図をクリックすると原寸で開く"},
     "quantity": {"en": "quantity", "ja": "項目"},
     "value": {"en": "value", "ja": "値"},
     "checks": {"en": "Checks", "ja": "検証"},
@@ -59,20 +65,50 @@ TEXT = {
 }
 
 CSS = """
+*, *::before, *::after { box-sizing: border-box; }
 body { font-family: "Hiragino Sans", "Hiragino Kaku Gothic ProN", "Yu Gothic", "Noto Sans CJK JP",
-       "Noto Sans JP", "IPAexGothic", Meiryo, system-ui, sans-serif; line-height: 1.65; color: #222;
-       max-width: 1100px; margin: 2em auto; padding: 0 1.2em; }
-h1 { border-bottom: 3px solid #3b6ea5; padding-bottom: .3em; }
-h2 { border-bottom: 1px solid #ccc; margin-top: 2.2em; padding-bottom: .2em; }
-table { border-collapse: collapse; margin: .6em 0 1em; font-size: .92em; }
+       "Noto Sans JP", "IPAexGothic", "IPAGothic", Meiryo, system-ui, sans-serif; line-height: 1.65;
+       color: #222; max-width: 1040px; margin: 2em auto; padding: 0 1.2em; overflow-wrap: break-word; }
+:lang(ja) em, :lang(ja) i, :lang(ja) cite, :lang(ja) dfn { font-style: normal; }
+h1 { border-bottom: 3px solid #3b6ea5; padding-bottom: .3em; font-size: 1.7em; line-height: 1.3; }
+h2 { border-bottom: 1px solid #ccc; margin-top: 2.2em; padding-bottom: .2em; line-height: 1.35; }
+h2 .key { display: inline-block; font-size: .55em; font-weight: normal; color: #666; overflow-wrap: anywhere; }
+h3 { margin-bottom: .3em; }
+code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; background: #f3f3f3;
+       padding: 0 .25em; border-radius: 3px; overflow-wrap: anywhere; }
+math { white-space: nowrap; }
+.table-wrap { overflow-x: auto; max-width: 100%; margin: .4em 0 1em; }
+table { border-collapse: collapse; font-size: .92em; }
+caption { text-align: left; font-weight: bold; padding: .2em 0; }
 th, td { border: 1px solid #ddd; padding: .25em .6em; text-align: left; vertical-align: top; }
 th { background: #f3f6fa; }
+tr > td:first-child { white-space: nowrap; }
+td.num, th.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
 td.value { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
+.n { white-space: nowrap; }
 .claim { background: #f7f7f2; border-left: 4px solid #b8a44c; padding: .6em 1em; }
 .ok { color: #1a7f37; } .fail { color: #c62828; font-weight: bold; }
 .error { background: #fdecea; border-left: 4px solid #c62828; padding: .6em 1em; white-space: pre-wrap; }
-figure { margin: 1.2em 0; } figure img { max-width: 100%; border: 1px solid #eee; }
+.more { font-size: .9em; color: #555; }
+details { margin: .6em 0 1em; } summary { cursor: pointer; color: #3b6ea5; }
+figure { margin: 1.2em 0; }
+figure img { display: block; max-width: 100%; height: auto; border: 1px solid #eee; }
+figure a.zoom { cursor: zoom-in; }
 figcaption { font-size: .92em; color: #444; margin-top: .3em; }
+figure .close { display: none; }
+figure:target { position: fixed; inset: 0; z-index: 10; margin: 0; padding: 2.4em .5em .5em;
+                background: #fff; overflow: auto; }
+figure:target img { width: max(100%, 760px); max-width: none; }
+figure:target a.zoom { cursor: default; }
+figure:target .close { display: block; position: fixed; top: .4em; right: .8em; background: #fff;
+                       padding: .1em .6em; border: 1px solid #ccc; border-radius: 4px; }
+.runtime { color: #555; font-size: .9em; }
+.back { font-size: .9em; text-align: right; }
+@media (max-width: 600px) {
+  body { padding: 0 .7em; margin: 1em auto; }
+  h1 { font-size: 1.4em; } h2 { font-size: 1.25em; }
+  th, td { padding: .2em .4em; }
+}
 """
 
 
@@ -110,6 +146,26 @@ def write_report(out_dir, quick: bool = False, lang: str = "en", names=None, see
             "generated": datetime.now(UTC).isoformat(timespec="seconds"),
             "python": platform.python_version(), "numpy": np.__version__}
     write_text_atomic(out_dir / "results.json", _results_json(entries, meta, out_dir))
+    write_text_atomic(out_dir / "report.html", _html(entries, meta, out_dir))
+    return write_text_atomic(out_dir / "report.md", _markdown(entries, meta, out_dir))
+
+
+def rerender(out_dir) -> Path:
+    """Rewrite ``report.md`` and ``report.html`` from the ``results.json`` (and figures) in
+    ``out_dir``, without running anything: for a change of layout only. Returns ``report.md``."""
+    out_dir = Path(out_dir)
+    doc = json.loads((out_dir / "results.json").read_text(encoding="utf-8"))
+    entries = []
+    for item in doc["experiments"]:
+        if not item.get("ok", True):
+            entries.append({"name": item["name"], "result": None, "error": item["error"]})
+            continue
+        result = ExperimentResult(
+            item["name"], item["title"], item["claim"], item["numbers"], [out_dir / f for f in item["figures"]],
+            item["captions"], item["checks"], item["seconds"], item["notes"], item.get("figure_info", []),
+            item.get("lang", doc["lang"]))
+        entries.append({"name": item["name"], "result": result, "error": None})
+    meta = {k: doc[k] for k in ("lang", "quick", "seed", "total_seconds", "generated", "python", "numpy")}
     write_text_atomic(out_dir / "report.html", _html(entries, meta, out_dir))
     return write_text_atomic(out_dir / "report.md", _markdown(entries, meta, out_dir))
 
@@ -192,12 +248,26 @@ def _settings_line(entries, meta: dict) -> str:
 
 # ---- Markdown ----------------------------------------------------------------------------------
 def _md_cell(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    return mathml.markdown(str(text)).replace("|", "\\|").replace("\n", " ")
+
+
+def _tables(name: str, result: ExperimentResult, lang: str) -> list[tables.Rendered]:
+    """The experiment's declared compact tables, filled from its numbers."""
+    from . import load
+
+    numbers = plain(result.numbers)
+    specs = getattr(load(name), "TABLES", [])
+    return [t for t in (tables.render(spec, numbers, lang, format_value) for spec in specs) if t is not None]
+
+
+def _md_table(header, body) -> list[str]:
+    lines = ["| " + " | ".join(_md_cell(h) for h in header) + " |", "|" + "---|" * len(header)]
+    return lines + ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in body]
 
 
 def _markdown(entries, meta: dict, out_dir: Path) -> str:
     lang = meta["lang"]
-    lines = [f"# {pick(lang, TEXT['title'])}", "", pick(lang, TEXT["intro"]), "",
+    lines = [f"# {pick(lang, TEXT['title'])}", "", mathml.markdown(pick(lang, TEXT["intro"])), "",
              f"**{pick(lang, TEXT['settings'])}**: {_settings_line(entries, meta)}", ""]
     for number, e in enumerate(entries, start=1):
         r: ExperimentResult | None = e["result"]
@@ -205,19 +275,24 @@ def _markdown(entries, meta: dict, out_dir: Path) -> str:
         if r is None:
             lines += [f"> **{pick(lang, TEXT['failed'])}**", ">", f"> `{_md_cell(e['error'])}`", ""]
             continue
-        lines += [f"**{pick(lang, TEXT['claim'])}**: {r.claim}", ""]
-        if r.notes:
-            lines += [f"**{pick(lang, TEXT['findings'])}**:", ""] + [f"- {n}" for n in r.notes] + [""]
-        lines += [f"### {pick(lang, TEXT['measured'])}", "",
-                  f"| {pick(lang, TEXT['quantity'])} | {pick(lang, TEXT['value'])} |", "|---|---|"]
-        lines += [f"| {_md_cell(k)} | {_md_cell(v)} |" for k, v in rows(r.numbers)]
-        lines += ["", f"### {pick(lang, TEXT['checks'])}", ""]
-        lines += [f"- {'✅' if ok else '❌'} {name}" for name, ok in r.checks.items()]
-        lines += ["", f"### {pick(lang, TEXT['figures'])}", ""]
+        lines += [f"**{pick(lang, TEXT['claim'])}**: {mathml.markdown(r.claim)}", ""]
         for i, (path, caption) in enumerate(zip(r.figures, r.captions, strict=True), start=1):
             label = f"{pick(lang, TEXT['figure'])} {number}.{i}"
-            lines += [f"![{_md_cell(label)}]({_relative(path, out_dir)})", "", f"*{label}*: {caption}", ""]
-        lines += [f"*{pick(lang, TEXT['runtime'])}: {r.seconds:.1f} s*", ""]
+            link = _relative(path, out_dir)
+            lines += [f"[![{_md_cell(mathml.plain(caption))}]({link})]({link})", "",
+                      f"**{label}**: {mathml.markdown(caption)}", ""]
+        if r.notes:
+            lines += [f"**{pick(lang, TEXT['findings'])}**:", ""] + [f"- {mathml.markdown(n)}" for n in r.notes] + [""]
+        lines += [f"**{pick(lang, TEXT['checks'])}**:", ""]
+        lines += [f"- {'✅' if ok else '❌'} {mathml.markdown(name)}" for name, ok in r.checks.items()]
+        lines += ["", f"### {pick(lang, TEXT['measured'])}", ""]
+        for table in _tables(e["name"], r, lang):
+            lines += [f"**{_md_cell(table.title)}**", ""] + _md_table(table.header, table.rows) + [""]
+            if table.hidden:
+                lines += [f"*{pick(lang, TEXT['more_rows']).format(n=table.hidden)}*", ""]
+        raw = _md_table([pick(lang, TEXT["quantity"]), pick(lang, TEXT["value"])], rows(r.numbers))
+        lines += ["<details>", f"<summary>{html.escape(pick(lang, TEXT['all_numbers']))}</summary>", "", *raw, "",
+                  "</details>", "", f"*{pick(lang, TEXT['runtime'])}: {r.seconds:.1f} s*", ""]
     return "\n".join(lines)
 
 
@@ -229,47 +304,97 @@ def _data_uri(path) -> str | None:
     return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
 
 
+def _html_value(text: str) -> str:
+    """A formatted value with each list item unbreakable (lines may break only between items)."""
+    parts = html.escape(text).split(", ")
+    return ", ".join(f'<span class="n">{p}</span>' for p in parts)
+
+
+def _html_table(header, body, numeric=None, caption: str | None = None, raw: bool = False) -> str:
+    numeric = numeric or [False] * len(header)
+    out = ['<div class="table-wrap"><table>']
+    if caption:
+        out.append(f"<caption>{mathml.html_text(caption)}</caption>")
+    out.append("<tr>" + "".join(f'<th{" class=num" if n else ""}>{mathml.html_text(h)}</th>'
+                                for h, n in zip(header, numeric, strict=True)) + "</tr>")
+    for row in body:
+        cells = []
+        for j, (cell, n) in enumerate(zip(row, numeric, strict=True)):
+            if raw and j == 1:
+                cells.append(f'<td class="value">{_html_value(cell)}</td>')
+            elif n:
+                cells.append(f'<td class="num">{_html_value(cell)}</td>')
+            else:
+                cells.append(f"<td>{mathml.html_text(cell) if not raw else html.escape(cell)}</td>")
+        out.append("<tr>" + "".join(cells) + "</tr>")
+    out.append("</table></div>")
+    return "".join(out)
+
+
+def _html_figure(number: int, i: int, path, caption: str, info: dict | None, section: str, lang: str) -> str:
+    esc = html.escape
+    label = f"{pick(lang, TEXT['figure'])} {number}.{i}"
+    uri = _data_uri(path)
+    if uri is None:
+        return f'<p class="fail">{esc(pick(lang, TEXT["missing"]))}: {esc(str(path))}</p>'
+    anchor = f"fig-{number}-{i}"
+    size, data = "", ""
+    if info:
+        size = f' width="{info["display_width_px"]}" height="{round(info["display_width_px"] * info["height_in"] / info["width_in"])}"'
+        data = (f' data-width-in="{info["width_in"]}" data-dpi="{info["dpi"]}"'
+                f' data-min-font-pt="{info["min_font_pt"]}"')
+    alt = esc(f"{label}: {mathml.plain(caption)}", quote=True)
+    return (f'<figure id="{anchor}"><a class="zoom" href="#{anchor}" title="{esc(pick(lang, TEXT["enlarge"]))}">'
+            f'<img src="{uri}" alt="{alt}"{size}{data}></a>'
+            f"<figcaption><strong>{esc(label)}</strong>: {mathml.html_text(caption)}</figcaption>"
+            f'<a class="close" href="#{esc(section)}">{esc(pick(lang, TEXT["close"]))}</a></figure>')
+
+
 def _html(entries, meta: dict, out_dir: Path) -> str:
     lang, esc = meta["lang"], html.escape
     title = pick(lang, TEXT["title"])
-    body = [f"<h1>{esc(title)}</h1>", f"<p>{esc(pick(lang, TEXT['intro']))}</p>",
+    body = [f"<h1>{esc(title)}</h1>", f"<p>{mathml.html_text(pick(lang, TEXT['intro']))}</p>",
             f"<p><strong>{esc(pick(lang, TEXT['settings']))}</strong>: {esc(_settings_line(entries, meta))}</p>",
-            f"<h2>{esc(pick(lang, TEXT['contents']))}</h2>", "<ol>"]
+            f'<h2 id="contents">{esc(pick(lang, TEXT["contents"]))}</h2>', "<ol>"]
     for e in entries:
         r = e["result"]
         status = "" if r is None else f" ({sum(map(bool, r.checks.values()))}/{len(r.checks)})"
         mark = ' <span class="fail">✗</span>' if r is None else ""
         body.append(f'<li><a href="#{esc(e["name"])}">{esc(r.title if r else e["name"])}</a>{esc(status)}{mark}</li>')
     body.append("</ol>")
+    back = f'<p class="back"><a href="#contents">{esc(pick(lang, TEXT["back"]))}</a></p>'
     for number, e in enumerate(entries, start=1):
         r = e["result"]
         body.append(f'<section id="{esc(e["name"])}">')
-        body.append(f"<h2>{number}. {esc(r.title if r else e['name'])} <code>{esc(e['name'])}</code></h2>")
+        body.append(f'<h2>{number}. {esc(r.title if r else e["name"])} <span class="key"><code>{esc(e["name"])}</code>'
+                    "</span></h2>")
         if r is None:
             body.append(f'<div class="error"><strong>{esc(pick(lang, TEXT["failed"]))}</strong>\n{esc(e["error"])}</div>')
-            body.append("</section>")
+            body += [back, "</section>"]
             continue
-        body.append(f'<p class="claim"><strong>{esc(pick(lang, TEXT["claim"]))}</strong>: {esc(r.claim)}</p>')
+        body.append(f'<p class="claim"><strong>{esc(pick(lang, TEXT["claim"]))}</strong>: {mathml.html_text(r.claim)}</p>')
+        infos = r.figure_info if len(r.figure_info) == len(r.figures) else [None] * len(r.figures)
+        for i, (path, caption, info) in enumerate(zip(r.figures, r.captions, infos, strict=True), start=1):
+            body.append(_html_figure(number, i, path, caption, info, e["name"], lang))
         if r.notes:
             body.append(f"<p><strong>{esc(pick(lang, TEXT['findings']))}</strong>:</p><ul>")
-            body += [f"<li>{esc(n)}</li>" for n in r.notes]
+            body += [f"<li>{mathml.html_text(n)}</li>" for n in r.notes]
             body.append("</ul>")
-        body.append(f"<h3>{esc(pick(lang, TEXT['measured']))}</h3><table>")
-        body.append(f"<tr><th>{esc(pick(lang, TEXT['quantity']))}</th><th>{esc(pick(lang, TEXT['value']))}</th></tr>")
-        body += [f'<tr><td>{esc(k)}</td><td class="value">{esc(v)}</td></tr>' for k, v in rows(r.numbers)]
-        body.append(f"</table><h3>{esc(pick(lang, TEXT['checks']))}</h3><ul>")
-        body += [f'<li class="{"ok" if ok else "fail"}">{"✓" if ok else "✗"} {esc(name)}</li>'
+        body.append(f"<p><strong>{esc(pick(lang, TEXT['checks']))}</strong>:</p><ul>")
+        body += [f'<li class="{"ok" if ok else "fail"}">{"✓" if ok else "✗"} {mathml.html_text(name)}</li>'
                  for name, ok in r.checks.items()]
-        body.append(f"</ul><h3>{esc(pick(lang, TEXT['figures']))}</h3>")
-        for i, (path, caption) in enumerate(zip(r.figures, r.captions, strict=True), start=1):
-            label = f"{pick(lang, TEXT['figure'])} {number}.{i}"
-            uri = _data_uri(path)
-            image = (f'<img src="{uri}" alt="{esc(label)}">' if uri
-                     else f'<p class="fail">{esc(pick(lang, TEXT["missing"]))}: {esc(str(path))}</p>')
-            body.append(f"<figure>{image}<figcaption><strong>{esc(label)}</strong>: {esc(caption)}</figcaption></figure>")
-        body.append(f"<p><em>{esc(pick(lang, TEXT['runtime']))}: {r.seconds:.1f} s</em></p></section>")
+        body.append(f"</ul><h3>{esc(pick(lang, TEXT['measured']))}</h3>")
+        for table in _tables(e["name"], r, lang):
+            body.append(_html_table(table.header, table.rows, table.numeric, caption=table.title))
+            if table.hidden:
+                body.append(f'<p class="more">{esc(pick(lang, TEXT["more_rows"]).format(n=table.hidden))}</p>')
+        raw = _html_table([pick(lang, TEXT["quantity"]), pick(lang, TEXT["value"])], rows(r.numbers), raw=True)
+        body.append(f"<details><summary>{esc(pick(lang, TEXT['all_numbers']))}</summary>{raw}</details>")
+        body.append(f'<p class="runtime">{esc(pick(lang, TEXT["runtime"]))}: {r.seconds:.1f} s</p>{back}</section>')
     return "\n".join([
         "<!DOCTYPE html>", f'<html lang="{esc(lang)}">', "<head>", '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src data:; "
+        "style-src 'unsafe-inline'\">",
         f"<title>{esc(title)}</title>", f"<style>{CSS}</style>", "</head>", "<body>", *body, "</body>", "</html>", "",
     ])

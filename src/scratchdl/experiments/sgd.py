@@ -26,7 +26,9 @@ from ..models import MLP
 from ..nn import CrossEntropyLoss
 from ..optim import SGD
 from ..train import accuracy
-from .base import ExperimentResult, checks, pick, pyplot, save_figure, single_threaded, start
+from . import figures
+from .base import ExperimentResult, checks, pick, save_figure, single_threaded, start
+from .tables import Col, Table
 
 NAME = "sgd"
 TITLE = {"en": "Full-batch gradient descent, SGD and mini-batch SGD", "ja": "勾配降下法・SGD・ミニバッチ SGD"}
@@ -178,8 +180,7 @@ def run(out_dir, quick: bool = False, lang: str = "en", seed: int = 0) -> Experi
 
 
 def _plot(out_dir, result, lang, curves, stream) -> None:
-    plt = pyplot()
-    fig, (ax_epoch, ax_time, ax_online) = plt.subplots(1, 3, figsize=(16, 4.6))
+    fig, (ax_epoch, ax_time, ax_online) = figures.subplots(lang, 1, 3, height=4.2)
     names = {"full_batch": pick(lang, {"en": "full batch (gradient descent)", "ja": "全データ (勾配降下法)"}),
              "mini_batch": pick(lang, {"en": f"mini-batch ({MINI_BATCH})", "ja": f"ミニバッチ ({MINI_BATCH})"}),
              "sgd": pick(lang, {"en": "SGD (1 sample)", "ja": "SGD (1 サンプル)"})}
@@ -190,22 +191,22 @@ def _plot(out_dir, result, lang, curves, stream) -> None:
                           label=names[name])
         ax_time.semilogy(c["seconds"], c["loss"], "-", color=f"C{i}", label=names[name])
     loss_label = pick(lang, {"en": "training loss (whole set, log)", "ja": "訓練データ全体の損失 (対数)"})
-    ax_epoch.set(title=pick(lang, {"en": f"Loss against epochs (ε = {LR})", "ja": f"エポックごとの損失 (ε = {LR})"}),
+    ax_epoch.set(title=pick(lang, {"en": f"Loss against epochs\n(ε = {LR})", "ja": f"エポックごとの損失\n(ε = {LR})"}),
                  xlabel=pick(lang, {"en": "epoch (passes over the data)", "ja": "エポック (データの周回数)"}),
                  ylabel=loss_label)
-    ax_time.set(title=pick(lang, {"en": "Loss against training time (same budget)",
-                                  "ja": "学習時間に対する損失 (同じ持ち時間)"}),
+    ax_time.set(title=pick(lang, {"en": "Loss against training time\n(same budget)",
+                                  "ja": "学習時間に対する損失\n(同じ持ち時間)"}),
                 xlabel=pick(lang, {"en": "wall time (s)", "ja": "経過時間 (秒)"}), ylabel=loss_label)
     ax_online.plot(stream["samples"], stream["test_accuracy"], "-o", ms=3, color="C3")
     ax_online.axhline(0.1, color="k", ls=":", lw=1, label=pick(lang, {"en": "chance (10 classes)",
                                                                        "ja": "当て推量 (10 クラス)"}))
-    ax_online.set(title=pick(lang, {"en": "Online learning: each sample seen once",
-                                    "ja": "オンライン学習: 各サンプルを一度だけ使用"}),
+    ax_online.set(title=pick(lang, {"en": "Online learning:\neach sample seen once",
+                                    "ja": "オンライン学習:\n各サンプルを一度だけ使用"}),
                   xlabel=pick(lang, {"en": "samples received", "ja": "受け取ったサンプル数"}),
                   ylabel=pick(lang, {"en": "test accuracy", "ja": "テスト正解率"}), ylim=(0, 1))
     for ax in (ax_epoch, ax_time, ax_online):
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
+        ax.legend()
     caption = pick(lang, {
         "en": "digits, MLP, same start and learning rate. Left: per pass over the data, SGD and mini-batch "
               "make many updates and drive the loss far below full-batch gradient descent (one update per "
@@ -218,3 +219,22 @@ def _plot(out_dir, result, lang, curves, stream) -> None:
               "一度だけ読むオンライン学習でも、データが流れるにつれて学習が進む。",
     })
     save_figure(fig, out_dir, "sgd.png", result, caption)
+
+TABLES = [
+    Table({"en": "Per method", "ja": "手法ごと"}, rows="methods", row_header={"en": "method", "ja": "手法"},
+          row_names={"full_batch": {"en": "full batch", "ja": "全データ"},
+                     "mini_batch": {"en": "mini-batch", "ja": "ミニバッチ"}, "sgd": {"en": "SGD", "ja": "SGD"}},
+          columns=[Col("methods/{row}/batch_size", {"en": "batch size", "ja": "バッチサイズ"}),
+                   Col("methods/{row}/initial_loss", {"en": "initial loss", "ja": "初期損失"}),
+                   Col("methods/{row}/loss_after_20_epochs", {"en": "loss after the epochs", "ja": "所定エポック後の損失"}),
+                   Col("methods/{row}/loss_after_the_time_budget", {"en": "loss after the time budget",
+                                                                    "ja": "持ち時間後の損失"}),
+                   Col("methods/{row}/updates_in_the_time_budget", {"en": "updates in the budget",
+                                                                   "ja": "持ち時間内の更新回数"})]),
+    Table({"en": "Online learning", "ja": "オンライン学習"}, columns=[
+        Col("online/samples", {"en": "samples (each seen once)", "ja": "サンプル数 (各1回)"}),
+        Col("online/test_accuracy_before", {"en": "test accuracy before", "ja": "学習前のテスト精度"}),
+        Col("online/test_accuracy_after_one_pass", {"en": "test accuracy after one pass",
+                                                    "ja": "1周後のテスト精度"}),
+        Col("time_budget_seconds", {"en": "time budget", "ja": "持ち時間"}, {"en": "s", "ja": "秒"})]),
+]

@@ -29,7 +29,9 @@ import numpy as np
 from ..models import MLP
 from ..nn import MSELoss
 from ..optim import Adam, CosineAnnealingLR
+from . import figures
 from .base import ExperimentResult, checks, pick, pyplot, save_figure, single_threaded, start
+from .tables import Col, Table
 
 NAME = "universal-approximation"
 TITLE = {"en": "Universal approximation: error against width of one hidden layer",
@@ -142,7 +144,7 @@ def run(out_dir, quick: bool = False, lang: str = "en", seed: int = 0) -> Experi
 def _plot_fits(out_dir, result, lang, grid, fits, widths) -> None:
     plt = pyplot()
     shown = [w for w in (1, 2, 4, 16, widths[-1]) if w in widths]
-    fig, axes = plt.subplots(1, len(TARGETS), figsize=(14, 4.2))
+    fig, axes = figures.subplots(lang, 1, len(TARGETS), height=3.9)
     colors = plt.cm.viridis(np.linspace(0, 0.9, len(shown)))
     for ax, (key, (formula, f)) in zip(axes, TARGETS.items(), strict=True):
         ax.plot(grid, f(grid), color="k", lw=3, alpha=0.3, label=pick(lang, {"en": "target", "ja": "目標"}))
@@ -151,7 +153,7 @@ def _plot_fits(out_dir, result, lang, grid, fits, widths) -> None:
                     label=pick(lang, {"en": f"{width} unit" + ("s" if width > 1 else ""), "ja": f"{width} ユニット"}))
         ax.set(title=f"f(x) = {formula}", xlabel="x")
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=7)
+        ax.legend()
     caption = pick(lang, {
         "en": "Fits of one-hidden-layer tanh networks of growing width (colours) to three continuous "
               "functions (grey, thick). Narrow nets miss the shape; wide ones sit on the target.",
@@ -162,8 +164,7 @@ def _plot_fits(out_dir, result, lang, grid, fits, widths) -> None:
 
 
 def _plot_errors(out_dir, result, lang, widths, rmse, max_err) -> None:
-    plt = pyplot()
-    fig, ax = plt.subplots(figsize=(7, 4.5))
+    fig, ax = figures.subplots(lang, width=7.5, height=4.8)
     for k, (key, (formula, _)) in enumerate(TARGETS.items()):
         ax.loglog(widths, rmse[key], "-o", color=f"C{k}", label=f"{formula} (RMSE)")
         ax.loglog(widths, max_err[key], ":", color=f"C{k}", alpha=0.7,
@@ -172,7 +173,7 @@ def _plot_errors(out_dir, result, lang, widths, rmse, max_err) -> None:
            xlabel=pick(lang, {"en": "hidden units", "ja": "隠れユニット数"}),
            ylabel=pick(lang, {"en": "error on [-1, 1]", "ja": "[-1, 1] 上の誤差"}))
     ax.grid(alpha=0.3, which="both")
-    ax.legend(fontsize=7)
+    ax.legend()
     caption = pick(lang, {
         "en": "Root-mean-square (solid) and maximum (dotted) error on a 1001-point grid against the "
               "number of hidden units, log-log.",
@@ -180,3 +181,11 @@ def _plot_errors(out_dir, result, lang, widths, rmse, max_err) -> None:
               "両対数でプロット。",
     })
     save_figure(fig, out_dir, "universal_approximation_error.png", result, caption)
+
+TABLES = [
+    Table({"en": "Error against the number of hidden units", "ja": "隠れユニット数ごとの誤差"}, rows="widths",
+          row_header={"en": "hidden units", "ja": "隠れユニット数"}, row_label="widths/{row}",
+          columns=[Col(f"rmse/{key}/{{row}}", {"en": f"RMSE {key}", "ja": f"RMSE {key}"}) for key in ("sin", "abs", "step")]
+          + [Col(f"max_abs_error/{key}/{{row}}", {"en": f"max error {key}", "ja": f"最大誤差 {key}"})
+             for key in ("sin", "abs", "step")]),
+]

@@ -25,19 +25,21 @@ from ..models import MLP
 from ..nn import CrossEntropyLoss, Linear, Sigmoid
 from ..optim import SGD
 from ..train import fit
-from .base import ExperimentResult, checks, pick, pyplot, save_figure, single_threaded, start
+from . import figures
+from .base import ExperimentResult, checks, pick, save_figure, single_threaded, start
+from .tables import Col, Spread, Table
 
 NAME = "vanishing-gradient"
 TITLE = {"en": "Vanishing gradients: sigmoid vs ReLU through 10 layers",
          "ja": "勾配消失: 10層でのシグモイドとReLU"}
 CLAIM = {
-    "en": "The sigmoid's derivative σ'(z) = σ(z)(1 − σ(z)) is at most 0.25, so through L sigmoid layers "
-          "the gradient shrinks by up to 0.25^L from that factor alone: in a deep sigmoid net the first "
+    "en": "The sigmoid's derivative $σ'(z) = σ(z)(1 − σ(z))$ is at most 0.25, so through L sigmoid layers "
+          "the gradient shrinks by up to $0.25^L$ from that factor alone: in a deep sigmoid net the first "
           "layers get gradients orders of magnitude smaller than the last and barely learn. ReLU "
           "(derivative 1 where active) with He initialization keeps the per-layer gradient norms "
           "comparable.",
-    "ja": "シグモイドの微分 σ'(z) = σ(z)(1 − σ(z)) の最大値は 0.25 なので、L 層のシグモイドを逆伝播すると"
-          "その因子だけで勾配は最大 0.25^L 倍に縮む。深いシグモイドのネットでは入力側の層の勾配が出力側より"
+    "ja": "シグモイドの微分 $σ'(z) = σ(z)(1 − σ(z))$ の最大値は 0.25 なので、L 層のシグモイドを逆伝播すると"
+          "その因子だけで勾配は最大 $0.25^L$ 倍に縮む。深いシグモイドのネットでは入力側の層の勾配が出力側より"
           "桁違いに小さくなり、ほとんど学習が進まない。ReLU (活性時の微分は 1) と He の初期値では層ごとの"
           "勾配ノルムが同程度に保たれる。",
 }
@@ -154,8 +156,7 @@ def run(out_dir, quick: bool = False, lang: str = "en", seed: int = 0) -> Experi
 
 
 def _plot(out_dir, result, lang, measured, histories) -> None:
-    plt = pyplot()
-    fig, (ax_norm, ax_acc) = plt.subplots(1, 2, figsize=(12, 4.6))
+    fig, (ax_norm, ax_acc) = figures.subplots(lang, 1, 2, height=4.4)
     layers = np.arange(1, DEPTH + 1)
     for (activation, init), (norms, _) in measured.items():
         style = "-o" if activation == "sigmoid" else "-s"
@@ -178,7 +179,7 @@ def _plot(out_dir, result, lang, measured, histories) -> None:
     ax_acc.xaxis.get_major_locator().set_params(integer=True)
     for ax in (ax_norm, ax_acc):
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
+        ax.legend()
     final = ", ".join(f"{label(*c)} {h[-1]['test_accuracy']:.0%}" for c, h in histories.items())
     caption = pick(lang, {
         "en": "Left: norm of dL/dW per layer of a 10-layer MLP on digits at initialization. With sigmoid "
@@ -189,3 +190,15 @@ def _plot(out_dir, result, lang, measured, histories) -> None:
               f"右: 同じネットの学習中のテスト精度 (最終: {final})。",
     })
     save_figure(fig, out_dir, "vanishing_gradient.png", result, caption)
+
+TABLES = [
+    Table({"en": "Per net", "ja": "ネットごと"}, rows="first_to_last_gradient_norm_ratio",
+          row_header={"en": "activation + initialization", "ja": "活性化関数 + 初期値"},
+          columns=[Col("first_to_last_gradient_norm_ratio/{row}", {"en": "gradient norm first / last layer",
+                                                                  "ja": "勾配ノルム 第1層 / 最終層"}),
+                   Col("test_accuracy_after_training/{row}", {"en": "test accuracy after training",
+                                                             "ja": "学習後のテスト精度"})]),
+    Table({"en": "Gradient norm ‖∂L/∂W‖ per layer at initialization", "ja": "初期状態の層ごとの勾配ノルム ‖∂L/∂W‖"},
+          rows="gradient_norm_per_layer", row_header={"en": "net", "ja": "ネット"},
+          columns=[Spread("gradient_norm_per_layer/{row}", {"en": "layer {i}", "ja": "層 {i}"})]),
+]

@@ -29,7 +29,9 @@ from ..models import MLP
 from ..nn import CrossEntropyLoss, Linear, activation
 from ..optim import Momentum
 from ..train import TrainingDiverged, TrainState, fit
-from .base import ExperimentResult, checks, pick, pyplot, save_figure, single_threaded, start
+from . import figures
+from .base import ExperimentResult, checks, pick, save_figure, single_threaded, start
+from .tables import Col, Table
 
 NAME = "weight-init"
 TITLE = {"en": "Weight initialization: activation spread per layer",
@@ -37,12 +39,12 @@ TITLE = {"en": "Weight initialization: activation spread per layer",
 CLAIM = {
     "en": "The scale of the initial weights decides whether activations keep their spread through the "
           "layers. N(0, 1) saturates sigmoid/tanh (outputs pile at the extremes) and makes ReLU explode; "
-          "N(0, 0.01) makes the spread collapse towards 0. Xavier (mean 0, standard deviation 1/√n, i.e. "
-          "variance 1/n, n = fan-in) keeps it for sigmoid and tanh, He (variance 2/n) for ReLU.",
+          "N(0, 0.01) makes the spread collapse towards 0. Xavier (mean 0, standard deviation $1/√n$, i.e. "
+          "variance $1/n$, n = fan-in) keeps it for sigmoid and tanh, He (variance $2/n$) for ReLU.",
     "ja": "重みの初期値のスケールで、アクティベーションの広がりが層を通して保たれるかが決まる。N(0, 1) では"
           "シグモイド/tanh が飽和し (出力が両端に偏る)、ReLU は発散する。N(0, 0.01) では広がりが層ごとに 0 へ"
-          "しぼむ。Xavier の初期値 (平均 0、標準偏差 1/√n、つまり分散 1/n、n は前層のノード数) はシグモイドと"
-          "tanh で、He の初期値 (分散 2/n) は ReLU で広がりを保つ。",
+          "しぼむ。Xavier の初期値 (平均 0、標準偏差 $1/√n$、つまり分散 $1/n$、n は前層のノード数) はシグモイドと"
+          "tanh で、He の初期値 (分散 $2/n$) は ReLU で広がりを保つ。",
 }
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu")
@@ -151,8 +153,7 @@ def run(out_dir, quick: bool = False, lang: str = "en", seed: int = 0) -> Experi
 
 def _plot_histograms(out_dir, result, lang, acts) -> None:
     """One ridge plot per (activation, init): the histogram of each layer stacked top to bottom."""
-    plt = pyplot()
-    fig, axes = plt.subplots(len(ACTIVATIONS), len(INITS), figsize=(14, 10))
+    fig, axes = figures.subplots(lang, len(ACTIVATIONS), len(INITS), height=10)
     edges_for = {"sigmoid": np.linspace(0, 1, 51), "tanh": np.linspace(-1, 1, 51),
                  "relu": np.logspace(-8, 6, 71)}  # ReLU: log scale, so collapse and explosion both show
     word = pick(lang, {"en": "layer", "ja": "層"})
@@ -168,11 +169,9 @@ def _plot_histograms(out_dir, result, lang, acts) -> None:
             if act == "relu":
                 ax.set_xscale("log")
             ax.set_yticks(LAYERS - 1 - np.arange(LAYERS) + 0.3,
-                          [f"{word} {k + 1}\nstd {h.std():.2g}" for k, h in enumerate(acts[(act, init)])],
-                          fontsize=7)
+                          [f"{word} {k + 1}\nstd {h.std():.2g}" for k, h in enumerate(acts[(act, init)])])
             ax.set_ylim(0, LAYERS)
-            ax.tick_params(axis="x", labelsize=7)
-            ax.set_title(f"{act}, {INITS[init]}", fontsize=10)
+            ax.set_title(f"{act}, {INITS[init]}")
     fig.suptitle(pick(lang, {"en": "Activations per layer (1000 inputs, 5 layers of 100 units)",
                              "ja": "層ごとのアクティベーション分布 (入力1000個, 100ユニット×5層)"}))
     caption = pick(lang, {
@@ -189,8 +188,7 @@ def _plot_histograms(out_dir, result, lang, acts) -> None:
 
 
 def _plot_std(out_dir, result, lang, std) -> None:
-    plt = pyplot()
-    fig, axes = plt.subplots(1, len(ACTIVATIONS), figsize=(13, 4.2), sharey=True)
+    fig, axes = figures.subplots(lang, 1, len(ACTIVATIONS), height=3.9, sharey=True)
     layers = np.arange(1, LAYERS + 1)
     for ax, act in zip(axes, ACTIVATIONS, strict=True):
         ax.axhspan(*BAND, color="0.9", label=pick(lang, {"en": "band", "ja": "適正範囲"}))
@@ -199,7 +197,7 @@ def _plot_std(out_dir, result, lang, std) -> None:
         ax.set(title=act, xlabel=pick(lang, {"en": "layer", "ja": "層"}), xticks=layers)
         ax.grid(alpha=0.3)
     axes[0].set_ylabel(pick(lang, {"en": "std of activations", "ja": "アクティベーションの標準偏差"}))
-    axes[0].legend(fontsize=8)
+    axes[0].legend()
     caption = pick(lang, {
         "en": f"Standard deviation of the activations per layer (log scale). Grey: the band {BAND} that "
               "Xavier (sigmoid, tanh) and He (ReLU) stay in; N(0, 0.01) falls below it, N(0, 1) makes ReLU "
@@ -212,8 +210,7 @@ def _plot_std(out_dir, result, lang, std) -> None:
 
 
 def _plot_training(out_dir, result, lang, curves) -> None:
-    plt = pyplot()
-    fig, axes = plt.subplots(1, len(ACTIVATIONS), figsize=(13, 4.2), sharey=True)
+    fig, axes = figures.subplots(lang, 1, len(ACTIVATIONS), height=3.9, sharey=True)
     for ax, act in zip(axes, ACTIVATIONS, strict=True):
         for k, init in enumerate(INITS):
             history, diverged = curves[(act, init)]
@@ -223,7 +220,7 @@ def _plot_training(out_dir, result, lang, curves) -> None:
         ax.set(title=act, xlabel=pick(lang, {"en": "epoch", "ja": "エポック"}), ylim=(0, 1.02))
         ax.xaxis.get_major_locator().set_params(integer=True)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
+        ax.legend()
     axes[0].set_ylabel(pick(lang, {"en": "test accuracy", "ja": "テスト精度"}))
     final = "; ".join(
         f"{a} + {INITS[i]}: " + ("—" if d or not h else f"{h[-1]['test_accuracy']:.0%}")
@@ -239,3 +236,18 @@ def _plot_training(out_dir, result, lang, curves) -> None:
               f"最後まで偶然の水準 (10%) 付近に留まったもの: {stuck}。",
     })
     save_figure(fig, out_dir, "weight_init_training.png", result, caption)
+
+_INIT_COLUMNS = ["N(0, 1)", "N(0, 0.01)", "Xavier", "He"]
+TABLES = [
+    Table({"en": "Test accuracy after training (– = diverged)", "ja": "学習後のテスト精度 (– は発散)"},
+          rows="final_test_accuracy", row_header={"en": "activation", "ja": "活性化関数"},
+          columns=[Col(f"final_test_accuracy/{{row}}/{init}", {"en": init, "ja": init}) for init in _INIT_COLUMNS]),
+    Table({"en": "Std of the last layer's activations", "ja": "最終層のアクティベーションの標準偏差"},
+          rows="activation_std_per_layer", row_header={"en": "activation", "ja": "活性化関数"},
+          columns=[Col(f"activation_std_per_layer/{{row}}/{init}/4", {"en": init, "ja": init})
+                   for init in _INIT_COLUMNS]),
+    Table({"en": "Saturated share of the last layer's outputs", "ja": "最終層の出力のうち飽和した割合"},
+          rows="saturated_fraction_per_layer", row_header={"en": "activation", "ja": "活性化関数"},
+          columns=[Col(f"saturated_fraction_per_layer/{{row}}/{init}/4", {"en": init, "ja": init})
+                   for init in _INIT_COLUMNS]),
+]

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from ..errors import ConfigError
 from ..nn import Conv2d, Dropout, Linear, MaxPool2d, ReLU, Sequential
+from .config import int_list
 from .convnet import ConvNet, check_input_shape, shrink
 
 
 class AlexNet(ConvNet):
-    """AlexNet's layout scaled down for 28x28 and 8x8 images.
+    """An AlexNet-style network: a large strided first kernel, overlapping max-pools and dropout.
+
+    AlexNet's layout scaled down for 28x28 and 8x8 images.
 
     ``features``: conv ``first_kernel`` stride ``first_stride`` (padding ``first_kernel // 2``) - ReLU -
     max-pool 3/2 - conv 5x5 - ReLU - max-pool 3/2 - three conv 3x3 with ReLU - max-pool 3/2, with
@@ -26,7 +29,8 @@ class AlexNet(ConvNet):
                  init="he_normal", rng=None, dtype=None):
         super().__init__()
         in_channels, height, width = check_input_shape("AlexNet", input_shape)
-        channels, hidden = [int(c) for c in channels], [int(h) for h in hidden]
+        channels = int_list("AlexNet", "channels", channels)
+        hidden = int_list("AlexNet", "hidden", hidden)
         if len(channels) != 5:
             raise ConfigError(f"AlexNet: channels must list the 5 conv widths, got {channels}")
         self.config = {"input_shape": [in_channels, height, width], "num_classes": num_classes,

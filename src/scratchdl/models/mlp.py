@@ -5,10 +5,13 @@ from __future__ import annotations
 from ..errors import ConfigError
 from ..nn import BatchNorm1d, Dropout, Flatten, Linear, Module, Sequential
 from ..nn import activation as make_activation
+from .config import int_list
 
 
 class MLP(Module):
-    """Fully connected net ``sizes[0] -> sizes[1] -> ... -> sizes[-1]``.
+    """A fully connected network: Linear layers and activations, ending in class scores.
+
+    Fully connected net ``sizes[0] -> sizes[1] -> ... -> sizes[-1]``.
 
     Each hidden layer is Linear, [BatchNorm1d], activation, [Dropout]; the last layer is a
     plain Linear giving logits. Inputs of any shape (N, ...) are flattened first.
@@ -18,8 +21,8 @@ class MLP(Module):
     def __init__(self, sizes, activation: str = "relu", init="he_normal", batchnorm: bool = False,
                  dropout: float = 0.0, rng=None, dtype=None):
         super().__init__()
-        sizes = [int(s) for s in sizes]
-        if len(sizes) < 2 or min(sizes) < 1:
+        sizes = int_list("MLP", "sizes", sizes)
+        if len(sizes) < 2:
             raise ConfigError(f"MLP: sizes must be at least two positive ints, got {sizes}")
         self.config = {"sizes": sizes, "activation": activation, "init": init,
                        "batchnorm": batchnorm, "dropout": dropout}

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from ..errors import ConfigError
 from ..nn import BatchNorm2d, Conv2d, GlobalAvgPool2d, Linear, ReLU, Residual, Sequential
+from .config import int_list
 from .convnet import ConvNet, check_input_shape
 
 
 class ResNet(ConvNet):
-    """``features``: stem ``Conv2d(C, stem_channels, 3, padding=1, bias=False) - BatchNorm2d - ReLU``
+    """A ResNet-style network: residual blocks with shortcuts, global average pooling, a Linear layer.
+
+    ``features``: stem ``Conv2d(C, stem_channels, 3, padding=1, bias=False) - BatchNorm2d - ReLU``
     (no stem pooling: the images are small), then for each width in ``stages``, ``blocks_per_stage``
     ``Residual`` blocks (torchvision's BasicBlock: two 3x3 convs with batch norm, identity shortcut or
     a 1x1 projection when the shape changes); every stage after the first starts with stride 2.
@@ -24,7 +27,7 @@ class ResNet(ConvNet):
                  dtype=None):
         super().__init__()
         in_channels, height, width = check_input_shape("ResNet", input_shape)
-        stages = [int(s) for s in stages]
+        stages = int_list("ResNet", "stages", stages)
         if not stages or blocks_per_stage < 1:
             raise ConfigError(
                 f"ResNet: needs at least one stage and one block per stage, got stages={stages}, "

@@ -7,7 +7,9 @@ from .convnet import ConvNet, check_input_shape, shrink
 
 
 class SimpleConvNet(ConvNet):
-    """``conv (channels, kernel_size) - ReLU - max-pool pool_size - affine hidden - ReLU - affine``.
+    """The course's simple CNN: a convolution, ReLU and max-pool, then two fully connected layers.
+
+    ``conv (channels, kernel_size) - ReLU - max-pool pool_size - affine hidden - ReLU - affine``.
 
     With the defaults on a 1x28x28 input this is the course's network (and benchmark W3): 30 filters
     of 5x5 without padding (24x24 maps), a 2x2 max-pool (12x12), 4320 -> 100 -> 10.

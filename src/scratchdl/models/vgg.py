@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from ..errors import ConfigError
 from ..nn import BatchNorm2d, Conv2d, Dropout, Linear, MaxPool2d, ReLU, Sequential
+from .config import int_list
 from .convnet import ConvNet, check_input_shape, shrink
 
 
 class VGG(ConvNet):
-    """``features`` from ``cfg``: an int ``c`` is ``Conv2d(., c, 3, padding=1)`` [``BatchNorm2d``]
+    """A VGG-style network: stacks of 3x3 convolutions and max-pools, then fully connected layers.
+
+    ``features`` from ``cfg``: an int ``c`` is ``Conv2d(., c, 3, padding=1)`` [``BatchNorm2d``]
     ``ReLU``, ``"M"`` a ``MaxPool2d(2)``; then ``classifier``: for each size in ``hidden``,
     ``Linear - ReLU`` [``Dropout``], and a last ``Linear`` to ``num_classes``.
 
@@ -23,8 +26,8 @@ class VGG(ConvNet):
                  rng=None, dtype=None):
         super().__init__()
         in_channels, height, width = check_input_shape("VGG", input_shape)
-        cfg = [v if v == "M" else int(v) for v in cfg]
-        hidden = [int(h) for h in hidden]
+        cfg = int_list("VGG", "cfg", cfg, markers=("M",))
+        hidden = int_list("VGG", "hidden", hidden)
         if not any(v != "M" for v in cfg):
             raise ConfigError(f"VGG: cfg needs at least one conv width, got {cfg}")
         self.config = {"input_shape": [in_channels, height, width], "num_classes": num_classes,

@@ -6,6 +6,7 @@ import math
 
 from ..errors import unknown_name
 from .alexnet import AlexNet
+from .config import int_list
 from .mlp import MLP
 from .resnet import ResNet
 from .simple_cnn import SimpleConvNet
@@ -25,7 +26,6 @@ def build(name: str, input_shape=(1, 28, 28), num_classes: int = 10, **kwargs):
     if key not in MODELS:
         raise unknown_name("model", name, MODELS)
     if key == "mlp":
-        hidden = kwargs.pop("hidden", (100,))
-        hidden = [hidden] if isinstance(hidden, int) else list(hidden)
+        hidden = int_list("mlp", "hidden", kwargs.pop("hidden", (100,)))
         return MLP([math.prod(input_shape), *hidden, num_classes], **kwargs)
     return MODELS[key](input_shape=tuple(input_shape), num_classes=num_classes, **kwargs)

@@ -6,7 +6,7 @@ from .conv import Conv2d, Convolution
 from .dropout import Dropout, Dropout2d
 from .linear import Affine, Linear
 from .loss import BCEWithLogitsLoss, CrossEntropyLoss, Loss, MSELoss, SoftmaxWithLoss
-from .module import Module, Parameter, Sequential
+from .module import Module, ModuleList, Parameter, Sequential
 from .norm import BatchNorm1d, BatchNorm2d
 from .pool import AvgPool2d, GlobalAvgPool2d, MaxPool2d, Pooling
 from .residual import Residual
@@ -16,7 +16,7 @@ from .summary import summary
 __all__ = [
     "GELU", "Affine", "BCEWithLogitsLoss", "BatchNorm1d", "BatchNorm2d", "CrossEntropyLoss",
     "Dropout", "Dropout2d", "Flatten", "Identity", "LeakyReLU", "Linear", "Loss", "MSELoss",
-    "Module", "Parameter", "ReLU", "Sequential", "Sigmoid", "Softmax", "SoftmaxWithLoss", "Tanh",
-    "activation", "init", "summary",
+    "Module", "ModuleList", "Parameter", "ReLU", "Sequential", "Sigmoid", "Softmax", "SoftmaxWithLoss",
+    "Tanh", "activation", "init", "summary",
     "AvgPool2d", "Conv2d", "Convolution", "GlobalAvgPool2d", "MaxPool2d", "Pooling", "Residual",
 ]

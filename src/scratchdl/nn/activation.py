@@ -12,7 +12,9 @@ from .validate import check_input
 
 
 class ReLU(Module):
-    r""":math:`y = \max(0, x)`; :math:`\partial L/\partial x = \delta \cdot [x > 0]`.
+    r"""Rectified linear unit: keeps positive inputs and sets negative ones to zero.
+
+    :math:`y = \max(0, x)`; :math:`\partial L/\partial x = \delta \cdot [x > 0]`.
 
     Both passes run over blocks of the flattened arrays on every core (``blocks.run_elementwise``):
     one core alone cannot draw all the memory bandwidth these two streaming passes need.
@@ -46,7 +48,9 @@ class ReLU(Module):
 
 
 class LeakyReLU(Module):
-    r""":math:`y = x` for :math:`x > 0`, else :math:`\alpha x`;
+    r"""Like ReLU, but lets a small fraction of each negative input through.
+
+    :math:`y = x` for :math:`x > 0`, else :math:`\alpha x`;
     :math:`\partial L/\partial x = \delta \cdot (1 \text{ if } x > 0 \text{ else } \alpha)`."""
 
     def __init__(self, negative_slope: float = 0.01):
@@ -68,7 +72,9 @@ class LeakyReLU(Module):
 
 
 class Sigmoid(Module):
-    r""":math:`y = 1/(1 + e^{-x})`; :math:`\partial L/\partial x = \delta\, y (1 - y)`."""
+    r"""Squashes each input into (0, 1) with the logistic function.
+
+    :math:`y = 1/(1 + e^{-x})`; :math:`\partial L/\partial x = \delta\, y (1 - y)`."""
 
     def forward(self, x):
         check_input(self, x)
@@ -84,7 +90,9 @@ class Sigmoid(Module):
 
 
 class Tanh(Module):
-    r""":math:`y = \tanh x`; :math:`\partial L/\partial x = \delta (1 - y^2)`."""
+    r"""Squashes each input into (-1, 1) with the hyperbolic tangent.
+
+    :math:`y = \tanh x`; :math:`\partial L/\partial x = \delta (1 - y^2)`."""
 
     def forward(self, x):
         check_input(self, x)
@@ -98,7 +106,9 @@ class Tanh(Module):
 
 
 class GELU(Module):
-    r""":math:`y = x\,\Phi(x)` with :math:`\Phi(x) = \tfrac12(1 + \mathrm{erf}(x/\sqrt2))`;
+    r"""Gaussian error linear unit: each input weighted by the chance a standard normal lies below it.
+
+    :math:`y = x\,\Phi(x)` with :math:`\Phi(x) = \tfrac12(1 + \mathrm{erf}(x/\sqrt2))`;
     :math:`\partial L/\partial x = \delta\,(\Phi(x) + x\,\varphi(x))`, :math:`\varphi` the normal density.
 
     ``approximate="tanh"`` uses :math:`\tfrac12 x (1 + \tanh(\sqrt{2/\pi}(x + 0.044715 x^3)))`,
@@ -136,7 +146,9 @@ class GELU(Module):
 
 
 class Softmax(Module):
-    r""":math:`y_i = e^{x_i} / \sum_j e^{x_j}` along ``dim`` (max-shifted);
+    r"""Turns scores into probabilities that are positive and sum to one.
+
+    :math:`y_i = e^{x_i} / \sum_j e^{x_j}` along ``dim`` (max-shifted);
     :math:`\partial L/\partial x = y \odot (\delta - \sum_j \delta_j y_j)`."""
 
     def __init__(self, dim: int = -1):

@@ -9,7 +9,9 @@ from .validate import check_input
 
 
 class Dropout(Module):
-    r"""Each element is kept with probability :math:`1 - p` and scaled by :math:`1/(1 - p)`:
+    r"""Randomly zeroes inputs while training, scaling up the rest, to reduce overfitting.
+
+    Each element is kept with probability :math:`1 - p` and scaled by :math:`1/(1 - p)`:
     :math:`y = x \odot m / (1 - p)`, :math:`m \sim \mathrm{Bernoulli}(1 - p)`;
     :math:`\partial L/\partial x = \delta \odot m / (1 - p)`. In ``eval()`` it is the identity.
 

@@ -10,7 +10,9 @@ from .validate import check_input
 
 
 class Linear(Module):
-    r"""Affine layer :math:`y = xW + b`, ``W`` of shape (in_features, out_features).
+    r"""Fully connected (affine) layer: each output is a weighted sum of the inputs plus a bias.
+
+    Affine layer :math:`y = xW + b`, ``W`` of shape (in_features, out_features).
 
     Backward, for upstream gradient :math:`\delta = \partial L/\partial y` (shape (N, out)):
 
@@ -20,7 +22,9 @@ class Linear(Module):
         \frac{\partial L}{\partial b} = \textstyle\sum_n \delta_n
 
     Inputs with more than two dimensions are treated as (..., in_features).
-    PyTorch stores the transpose (out, in): see ``scratchdl.interop``.
+    PyTorch stores the transpose (out, in): see ``scratchdl.interop``. The book's names read the
+    same arrays: ``W`` is ``weight.data``, ``b`` is ``bias.data``, ``dW`` is ``weight.grad`` and
+    ``db`` is ``bias.grad``.
 
     The products run with BLAS on one thread, large ones split by rows over the cores
     (``blocks.matmul``), so that BLAS's own threads are never left spinning after them.

@@ -13,14 +13,20 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 from ..backend import get_array_module, to_device
-from ..errors import ShapeError, StateError
+from ..errors import ModuleTypeError, ShapeError, StateError
 
 # Functions called as hook(module, inputs, output) after every Module call; used by summary().
 _call_hooks: list[Callable] = []
 
+# The book's ("Deep Learning from Scratch") names for a layer's arrays: read aliases of PyTorch's.
+BOOK_ALIASES = {"W": ("weight", "data"), "b": ("bias", "data"), "dW": ("weight", "grad"),
+                "db": ("bias", "grad")}
+
 
 class Parameter:
-    """A trainable array ``data`` and the gradient ``grad`` accumulated into it (same shape, dtype)."""
+    """A trainable array and the gradient accumulated into it.
+
+    ``data`` is the array, ``grad`` the gradient (same shape and dtype), which ``backward`` adds to."""
 
     def __init__(self, data):
         self.data = data
@@ -42,12 +48,19 @@ class Parameter:
 
 
 class Module:
-    """Base class of layers and models.
+    """The base class of every layer and model: a tree of named parameters and child layers.
 
     Assigning a ``Parameter`` or a ``Module`` to an attribute registers it under that name,
     so ``named_parameters()`` yields ``features.0.weight``-style paths as PyTorch does.
-    Non-trainable state that belongs in a checkpoint (running statistics) is declared with
-    ``register_buffer``.
+    A list, tuple or dict of layers is refused (PyTorch would silently not register them, so the
+    optimizer would never see their parameters): use ``nn.Sequential(*layers)`` or
+    ``nn.ModuleList(layers)``. Non-trainable state that belongs in a checkpoint (running
+    statistics) is declared with ``register_buffer``.
+
+    For readers of "Deep Learning from Scratch", a layer with a ``weight`` and ``bias`` also
+    answers to the book's names: ``W`` and ``b`` are ``weight.data`` and ``bias.data``, ``dW``
+    and ``db`` are ``weight.grad`` and ``bias.grad`` (the same arrays, so ``layer.W -= lr *
+    layer.dW`` updates the layer).
     """
 
     training: bool = True
@@ -72,9 +85,36 @@ class Module:
             self._parameters.pop(name, None)
             self._modules[name] = value
         else:
+            if type(value) in (list, tuple, dict):
+                _refuse_unregistered_layers(self, name, value)
+            if name in BOOK_ALIASES and BOOK_ALIASES[name][0] in self._parameters:
+                self._set_alias(name, value)
+                return
             self._parameters.pop(name, None)
             self._modules.pop(name, None)
         object.__setattr__(self, name, value)
+
+    def __getattr__(self, name):
+        # Called only when normal lookup fails: the book's W, b, dW, db.
+        alias = BOOK_ALIASES.get(name)
+        if alias is not None:
+            param = self.__dict__.get("_parameters", {}).get(alias[0])
+            if param is not None:
+                return getattr(param, alias[1])
+            raise AttributeError(f"{type(self).__name__} has no {alias[0]}, so no {name} "
+                                 f"(the book's name for {alias[0]}.{alias[1]})")
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def _set_alias(self, name: str, value) -> None:
+        """``layer.W -= lr * layer.dW`` changes the array in place, then assigns it back: allowed.
+        Assigning another array would silently detach ``W`` from ``weight``: refused."""
+        key, field_name = BOOK_ALIASES[name]
+        if value is not getattr(self._parameters[key], field_name):
+            raise AttributeError(
+                f"{self.name()}: {name} is the book's name for {key}.{field_name}, read-only; "
+                f"change the array in place ({name} -= ..., {name}[...] = ...) or assign "
+                f"{key}.{field_name}"
+            )
 
     def register_buffer(self, name: str, value) -> None:
         """Keep ``value`` as state that ``state_dict`` saves but optimizers never touch."""
@@ -146,11 +186,17 @@ class Module:
     def num_parameters(self) -> int:
         return sum(int(p.data.size) for p in self.parameters())
 
-    def summary(self, input_shape):
-        """Table of layers, output shapes, parameter counts and multiply-adds per sample."""
+    def summary(self, input_shape, verbose: bool | None = None):
+        """Print and return the table of layers, output shapes, parameters and multiply-adds.
+
+        ``input_shape`` is one sample's shape, without the batch axis. As torchinfo's ``summary``,
+        it prints the table and returns it (a ``Summary``, whose ``repr`` is the table and whose
+        ``total_params`` and ``rows`` a program can read); ``verbose=False`` only returns it, and in
+        a Jupyter notebook it shows itself as an HTML table instead of printing.
+        """
         from .summary import summary
 
-        return summary(self, input_shape)
+        return summary(self, input_shape, verbose=verbose)
 
     def zero_grad(self) -> None:
         for param in self.parameters():
@@ -239,13 +285,76 @@ def _convert(array, dtype, device):
     return array
 
 
+def _refuse_unregistered_layers(module: Module, name: str, value) -> None:
+    """A list, tuple or dict holding layers, assigned to an attribute: the error PyTorch never gives
+    (it keeps such a list as a plain attribute whose parameters no optimizer sees)."""
+    items = list(value.values() if isinstance(value, dict) else value)
+    kind, where = type(value).__name__, f"{type(module).__name__}.{name}"
+    if any(isinstance(item, Module) for item in items):
+        raise ModuleTypeError(
+            f"{where}: a {kind} of layers would not be registered (their parameters would be "
+            f"invisible to parameters(), the optimizer and state_dict); write "
+            f"self.{name} = nn.Sequential(*layers) to run them in order, or "
+            f"self.{name} = nn.ModuleList(layers) to call them yourself"
+        )
+    if any(isinstance(item, Parameter) for item in items):
+        raise ModuleTypeError(
+            f"{where}: a {kind} of Parameters would not be registered (the optimizer and "
+            f"state_dict would never see them); assign each Parameter to its own attribute"
+        )
+
+
+def check_module(where: str, value, position=None) -> Module:
+    """``value`` if it is a Module instance, else a ModuleTypeError that names ``where`` (and
+    ``position``), says what was given and what to write instead."""
+    if isinstance(value, Module):
+        return value
+    at = f"argument {position}" if position is not None else "the argument"
+    if isinstance(value, type):
+        given = f"the class {value.__name__}"
+    else:
+        text = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+        given = f"{type(value).__name__} {text}"
+    raise ModuleTypeError(f"{where}: {at} is {given}, not a layer; {_instead(value)}")
+
+
+def _instead(value) -> str:
+    """What a learner who wrote ``value`` where a layer belongs most likely meant."""
+    from .activation import ACTIVATIONS
+
+    if isinstance(value, str):
+        key = value.lower()
+        if key in ACTIVATIONS:
+            return f"write nn.{ACTIVATIONS[key].__name__}() (or nn.activation({key!r}))"
+        return "write a layer such as nn.Linear(4, 3) or nn.ReLU()"
+    if isinstance(value, (list, tuple)):
+        return "unpack a list of layers with *, e.g. nn.Sequential(*layers, nn.ReLU())"
+    if isinstance(value, type) and issubclass(value, Module):
+        prefix = "nn." if value.__module__.startswith("scratchdl.nn") else ""
+        return f"write {prefix}{value.__name__}(...) with parentheses: a layer is an instance of the class"
+    if callable(value):
+        return "a function is not a layer; write the layer, e.g. nn.ReLU() for a ReLU"
+    return "write a layer such as nn.Linear(4, 3) or nn.ReLU()"
+
+
 class Sequential(Module):
-    """Layers applied in order; backward runs them in reverse. Children are named ``0``, ``1``, ..."""
+    """Layers applied one after another; backward runs them in reverse.
+
+    Children are named ``0``, ``1``, ... The layers are separate arguments, as in PyTorch:
+    ``nn.Sequential(nn.Linear(4, 3), nn.ReLU())``, or ``nn.Sequential(*layers)`` for a list.
+    Anything that is not a layer is a ``ModuleTypeError`` (a ``TypeError``).
+    """
 
     def __init__(self, *layers: Module):
         super().__init__()
+        if len(layers) == 1 and isinstance(layers[0], (list, tuple)):
+            raise ModuleTypeError(
+                f"nn.Sequential takes the layers as separate arguments, got one "
+                f"{type(layers[0]).__name__} of {len(layers[0])}; write nn.Sequential(*layers), "
+                f"not nn.Sequential(layers)"
+            )
         for index, layer in enumerate(layers):
-            setattr(self, str(index), layer)
+            setattr(self, str(index), check_module("nn.Sequential", layer, index))
 
     def __getitem__(self, index: int) -> Module:
         return list(self._modules.values())[index]
@@ -267,3 +376,42 @@ class Sequential(Module):
             if dout is None:               # a first layer that skipped dL/dx (``requires_input_grad``)
                 break
         return dout
+
+
+class ModuleList(Module):
+    """A list of registered layers that your own forward calls.
+
+    The layers are registered (``0``, ``1``, ...) but not run. As in PyTorch,
+    ``self.blocks = nn.ModuleList([nn.Linear(4, 4) for _ in range(3)])`` puts their parameters
+    into ``parameters()`` and ``state_dict()``; ``forward`` and ``backward`` are the enclosing
+    module's to write.
+    """
+
+    def __init__(self, layers=()):
+        super().__init__()
+        if isinstance(layers, Module):
+            raise ModuleTypeError("nn.ModuleList takes a list of layers, got a single "
+                                  f"{type(layers).__name__}; write nn.ModuleList([layer])")
+        self.extend(layers)
+
+    def append(self, layer: Module) -> ModuleList:
+        setattr(self, str(len(self._modules)), check_module("nn.ModuleList", layer, len(self._modules)))
+        return self
+
+    def extend(self, layers) -> ModuleList:
+        for layer in layers:
+            self.append(layer)
+        return self
+
+    def __getitem__(self, index: int) -> Module:
+        return list(self._modules.values())[index]
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    def forward(self, *inputs):
+        raise StateError("nn.ModuleList has no forward: call its layers in your own forward, "
+                         "or use nn.Sequential to run them in order")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import numbers
+
+from ..errors import ConfigError, ModuleTypeError
 from .activation import ReLU
 from .conv import Conv2d
 from .module import Module, Sequential
@@ -10,7 +13,10 @@ from .shape import Identity
 
 
 class Residual(Module):
-    r"""Two 3x3 convolutions with batch norm, plus a shortcut, then ReLU:
+    r"""ResNet's basic block: two 3x3 convolutions with batch norm, plus a shortcut, then ReLU.
+
+    It is built from channel counts, ``Residual(in_channels, out_channels, stride=1)``, not from
+    layers. In formulas:
 
     .. math::
         h = \mathrm{ReLU}(\mathrm{BN}_1(\mathrm{conv}_1(x))), \quad
@@ -29,6 +35,8 @@ class Residual(Module):
     def __init__(self, in_channels: int, out_channels: int, stride=1, init="he_normal", rng=None,
                  dtype=None):
         super().__init__()
+        for option, value in (("in_channels", in_channels), ("out_channels", out_channels)):
+            _check_channels(option, value)
         self.in_channels, self.out_channels, self.stride = in_channels, out_channels, stride
         self.conv1 = Conv2d(in_channels, out_channels, 3, stride=stride, padding=1, bias=False,
                             init=init, rng=rng, dtype=dtype)
@@ -60,3 +68,16 @@ class Residual(Module):
         dx_main = self.conv1.backward(self.bn1.backward(self.relu1.backward(
             self.conv2.backward(self.bn2.backward(delta)))))
         return dx_main + self.shortcut.backward(delta)
+
+
+def _check_channels(option: str, value) -> None:
+    """A positive int, else an error saying how a Residual block is built."""
+    usage = "Residual(in_channels, out_channels, stride=1) builds ResNet's basic block from channel counts"
+    if isinstance(value, (Module, list, tuple)):
+        raise ModuleTypeError(
+            f"Residual: {option} must be a channel count, got {type(value).__name__}; {usage}. For a "
+            f"shortcut around your own layers, write a Module whose forward returns f(x) + x and whose "
+            f"backward returns the sum of both branches' input gradients"
+        )
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ConfigError(f"Residual: {option} must be a positive int, got {value!r}; {usage}")

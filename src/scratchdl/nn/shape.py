@@ -7,7 +7,9 @@ from .validate import check_input
 
 
 class Identity(Module):
-    """:math:`y = x`; :math:`\\partial L/\\partial x = \\delta`."""
+    """Passes its input through unchanged.
+
+    :math:`y = x`; :math:`\\partial L/\\partial x = \\delta`."""
 
     def forward(self, x):
         self._cache = True
@@ -21,7 +23,9 @@ class Identity(Module):
 
 
 class Flatten(Module):
-    """(N, d1, d2, ...) -> (N, d1*d2*...); backward reshapes the gradient back (None, when the
+    """Reshapes each sample into one long vector, e.g. an image into features for a Linear layer.
+
+    (N, d1, d2, ...) -> (N, d1*d2*...); backward reshapes the gradient back (None, when the
     layer after it skipped the input gradient, stays None)."""
 
     passes_none = True

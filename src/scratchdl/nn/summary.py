@@ -1,4 +1,11 @@
-"""``summary(model, input_shape)``: the Keras-style table a learner wants first."""
+"""``summary(model, input_shape)``: the Keras-style table a learner wants first.
+
+As torchinfo's ``summary`` (and Keras's ``model.summary()``), it prints the table; it also returns
+it as a ``Summary`` whose ``str`` and ``repr`` are the table and whose fields (``rows``,
+``total_params``, ``total_macs``) a program can read. ``verbose=False`` only returns it. A
+notebook or the interpreter also shows the returned value: assign it (``s = model.summary(...)``)
+to see the table once.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..backend import get_array_module
+from ..plotting import in_notebook
 from . import module as module_mod
 
 
@@ -21,7 +29,10 @@ class SummaryRow:
 
 @dataclass
 class Summary:
-    """Rows of (layer, output shape, parameters, multiply-adds per sample) and their totals."""
+    """A model's layers in a table: output shapes, parameter counts and multiply-adds per sample.
+
+    ``str(s)`` and ``repr(s)`` are the table; ``rows`` holds one ``SummaryRow`` per leaf layer.
+    """
 
     rows: list[SummaryRow] = field(default_factory=list)
     total_params: int = 0
@@ -45,10 +56,30 @@ class Summary:
         lines.append(f"Multiply-adds per sample: {self.total_macs:,}")
         return "\n".join(lines)
 
+    __repr__ = __str__
 
-def summary(model, input_shape, dtype=None) -> Summary:
-    """Run one zero sample of shape ``input_shape`` (without the batch axis) through ``model``
-    in eval mode and tabulate every leaf layer it calls."""
+    def _repr_html_(self) -> str:
+        """Jupyter's view: the same table as ``str``, as HTML."""
+        import html
+
+        head = "".join(f"<th>{h}</th>" for h in ("Layer", "Type", "Output shape", "Params", "MACs"))
+        body = "".join(
+            f"<tr><td>{html.escape(r.name)}</td><td>{html.escape(r.layer)}</td><td>{r.output_shape}</td>"
+            f"<td style='text-align:right'>{r.params:,}</td><td style='text-align:right'>{r.macs:,}</td></tr>"
+            for r in self.rows)
+        foot = (f"<tr><td colspan=3>Total params</td><td style='text-align:right'>{self.total_params:,}</td>"
+                f"<td style='text-align:right'>{self.total_macs:,}</td></tr>")
+        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}{foot}</tbody></table>"
+
+
+def summary(model, input_shape, dtype=None, verbose: bool | None = None) -> Summary:
+    """Print and return the table of the layers ``model`` runs on one sample of ``input_shape``.
+
+    One zero sample of shape ``input_shape`` (without the batch axis) goes through ``model`` in
+    eval mode, and every leaf layer it calls is tabulated. ``verbose=False`` returns the table
+    without printing it; by default it prints, except in a Jupyter notebook, where the returned
+    table shows itself as HTML (as torchinfo does).
+    """
     names = {id(m): path for path, m in model.named_modules()}
     param = next(model.parameters(), None)
     if dtype is None:
@@ -76,4 +107,6 @@ def summary(model, input_shape, dtype=None) -> Summary:
         for m, mode in zip(model.modules(), was_training, strict=True):
             m.training = mode
     result.total_params = result.trainable_params = model.num_parameters()
+    if verbose or (verbose is None and not in_notebook()):
+        print(result)
     return result

@@ -8,17 +8,19 @@ from .optimizer import Optimizer, _non_negative, _positive
 
 
 class AdaGrad(Optimizer):
-    r""":math:`h \leftarrow h + g^2,\quad \theta \leftarrow \theta - \eta\, g / (\sqrt h + \epsilon)`
+    r"""AdaGrad: each parameter's step shrinks as its squared gradients add up.
+
+    :math:`h \leftarrow h + g^2,\quad \theta \leftarrow \theta - \eta\, g / (\sqrt h + \epsilon)`
     (with weight decay, :math:`g \leftarrow g + \lambda\theta` first)."""
 
     hyperparameters = ("lr", "eps", "weight_decay")
 
-    def __init__(self, params, lr: float = 0.01, eps: float = 1e-10, weight_decay: float = 0.0):
+    def __init__(self, params=None, lr: float = 0.01, eps: float = 1e-10, weight_decay: float = 0.0):
         super().__init__(params, lr)
         self.eps = _positive(self, "eps", eps)
         self.weight_decay = _non_negative(self, "weight_decay", weight_decay)
 
-    def update(self, p, g, state):
+    def update_parameter(self, p, g, state):
         xp = get_array_module(g)
         if self.weight_decay:
             g = g + self.weight_decay * p.data
@@ -28,7 +30,9 @@ class AdaGrad(Optimizer):
 
 
 class RMSProp(Optimizer):
-    r""":math:`h \leftarrow \alpha h + (1 - \alpha) g^2,\quad
+    r"""RMSProp: each parameter's step divided by a running average of its squared gradients.
+
+    :math:`h \leftarrow \alpha h + (1 - \alpha) g^2,\quad
     \theta \leftarrow \theta - \eta\, g / (\sqrt h + \epsilon)`.
 
     ``centered`` subtracts the squared running mean of :math:`g` from :math:`h`; ``momentum``
@@ -38,7 +42,7 @@ class RMSProp(Optimizer):
 
     hyperparameters = ("lr", "alpha", "eps", "weight_decay", "momentum", "centered")
 
-    def __init__(self, params, lr: float = 0.01, alpha: float = 0.99, eps: float = 1e-8,
+    def __init__(self, params=None, lr: float = 0.01, alpha: float = 0.99, eps: float = 1e-8,
                  weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False):
         super().__init__(params, lr)
         self.alpha = _non_negative(self, "alpha", alpha)
@@ -47,7 +51,7 @@ class RMSProp(Optimizer):
         self.momentum = _non_negative(self, "momentum", momentum)
         self.centered = bool(centered)
 
-    def update(self, p, g, state):
+    def update_parameter(self, p, g, state):
         xp = get_array_module(g)
         if self.weight_decay:
             g = g + self.weight_decay * p.data
@@ -70,7 +74,9 @@ class RMSProp(Optimizer):
 
 
 class Adam(Optimizer):
-    r"""With :math:`t` the step number:
+    r"""Adam: steps scaled by running averages of the gradient and of its square.
+
+    With :math:`t` the step number:
 
     .. math::
         m \leftarrow \beta_1 m + (1-\beta_1) g, \quad v \leftarrow \beta_2 v + (1-\beta_2) g^2, \\
@@ -83,14 +89,14 @@ class Adam(Optimizer):
     hyperparameters = ("lr", "betas", "eps", "weight_decay")
     decoupled = False
 
-    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
+    def __init__(self, params=None, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0):
         super().__init__(params, lr)
         self.betas = (float(betas[0]), float(betas[1]))
         self.eps = _positive(self, "eps", eps)
         self.weight_decay = _non_negative(self, "weight_decay", weight_decay)
 
-    def update(self, p, g, state):
+    def update_parameter(self, p, g, state):
         xp = get_array_module(g)
         beta1, beta2 = self.betas
         if self.weight_decay:
@@ -109,11 +115,13 @@ class Adam(Optimizer):
 
 
 class AdamW(Adam):
-    r"""Adam with decoupled weight decay: :math:`\theta \leftarrow \theta(1 - \eta\lambda)` before
+    r"""Adam with weight decay applied to the weights directly (decoupled from the gradient).
+
+    Adam with decoupled weight decay: :math:`\theta \leftarrow \theta(1 - \eta\lambda)` before
     the Adam step (default :math:`\lambda = 0.01`)."""
 
     decoupled = True
 
-    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
+    def __init__(self, params=None, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.01):
         super().__init__(params, lr, betas, eps, weight_decay)

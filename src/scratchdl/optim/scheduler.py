@@ -9,7 +9,9 @@ from .optimizer import Optimizer
 
 
 class Scheduler:
-    """Sets ``optimizer.lr = lr_at(epoch)`` from the optimizer's initial ``base_lr``."""
+    """The base of learning-rate schedules: sets the optimizer's learning rate for each epoch.
+
+    Sets ``optimizer.lr = lr_at(epoch)`` from the optimizer's initial ``base_lr``."""
 
     def __init__(self, optimizer: Optimizer):
         self.optimizer = optimizer
@@ -36,7 +38,9 @@ class Scheduler:
 
 
 class StepLR(Scheduler):
-    r""":math:`\eta_e = \eta_0\,\gamma^{\lfloor e / s \rfloor}`."""
+    r"""Learning rate multiplied by gamma every step_size epochs.
+
+    :math:`\eta_e = \eta_0\,\gamma^{\lfloor e / s \rfloor}`."""
 
     def __init__(self, optimizer, step_size: int, gamma: float = 0.1):
         super().__init__(optimizer)
@@ -49,7 +53,9 @@ class StepLR(Scheduler):
 
 
 class ExponentialLR(Scheduler):
-    r""":math:`\eta_e = \eta_0\,\gamma^{e}`."""
+    r"""Learning rate multiplied by gamma after every epoch.
+
+    :math:`\eta_e = \eta_0\,\gamma^{e}`."""
 
     def __init__(self, optimizer, gamma: float):
         super().__init__(optimizer)
@@ -60,7 +66,9 @@ class ExponentialLR(Scheduler):
 
 
 class CosineAnnealingLR(Scheduler):
-    r""":math:`\eta_e = \eta_{min} + \tfrac12(\eta_0 - \eta_{min})(1 + \cos(\pi e / T_{max}))`."""
+    r"""Learning rate falling from its start to a minimum along half a cosine wave.
+
+    :math:`\eta_e = \eta_{min} + \tfrac12(\eta_0 - \eta_{min})(1 + \cos(\pi e / T_{max}))`."""
 
     def __init__(self, optimizer, T_max: int, eta_min: float = 0.0):  # noqa: N803 (PyTorch's name)
         super().__init__(optimizer)

@@ -7,7 +7,9 @@ from .optimizer import Optimizer, _non_negative
 
 
 class SGD(Optimizer):
-    r"""With weight decay :math:`\lambda`, momentum :math:`\mu`, dampening :math:`\tau`:
+    r"""Stochastic gradient descent, with optional momentum, Nesterov momentum and weight decay.
+
+    With weight decay :math:`\lambda`, momentum :math:`\mu`, dampening :math:`\tau`:
 
     .. math::
         g \leftarrow g + \lambda\theta, \quad
@@ -19,7 +21,7 @@ class SGD(Optimizer):
 
     hyperparameters = ("lr", "momentum", "dampening", "nesterov", "weight_decay")
 
-    def __init__(self, params, lr: float = 0.01, momentum: float = 0.0, dampening: float = 0.0,
+    def __init__(self, params=None, lr: float = 0.01, momentum: float = 0.0, dampening: float = 0.0,
                  nesterov: bool = False, weight_decay: float = 0.0):
         super().__init__(params, lr)
         self.momentum = _non_negative(self, "momentum", momentum)
@@ -29,7 +31,7 @@ class SGD(Optimizer):
         if self.nesterov and (self.momentum == 0 or self.dampening != 0):
             raise ConfigError(f"{type(self).__name__}: nesterov needs momentum > 0 and dampening 0")
 
-    def update(self, p, g, state):
+    def update_parameter(self, p, g, state):
         if self.weight_decay:
             g = g + self.weight_decay * p.data
         if self.momentum:
@@ -45,16 +47,20 @@ class SGD(Optimizer):
 
 
 class Momentum(SGD):
-    r"""The course's Momentum, :math:`v \leftarrow \mu v - \eta g,\ \theta \leftarrow \theta + v`
+    r"""The course's Momentum: SGD that keeps 90% of its previous step's velocity.
+
+    The course's Momentum, :math:`v \leftarrow \mu v - \eta g,\ \theta \leftarrow \theta + v`
     (:math:`\mu = 0.9`): the same steps as ``SGD(momentum=0.9)`` for a constant :math:`\eta`."""
 
-    def __init__(self, params, lr: float = 0.01, momentum: float = 0.9, weight_decay: float = 0.0):
+    def __init__(self, params=None, lr: float = 0.01, momentum: float = 0.9, weight_decay: float = 0.0):
         super().__init__(params, lr, momentum=momentum, weight_decay=weight_decay)
 
 
 class Nesterov(SGD):
-    r"""Nesterov accelerated gradient: ``SGD(momentum=0.9, nesterov=True)``, the gradient taken
+    r"""SGD with Nesterov momentum: the gradient is taken where the momentum is heading.
+
+    Nesterov accelerated gradient: ``SGD(momentum=0.9, nesterov=True)``, the gradient taken
     at the look-ahead point :math:`\theta - \eta\mu b`."""
 
-    def __init__(self, params, lr: float = 0.01, momentum: float = 0.9, weight_decay: float = 0.0):
+    def __init__(self, params=None, lr: float = 0.01, momentum: float = 0.9, weight_decay: float = 0.0):
         super().__init__(params, lr, momentum=momentum, nesterov=True, weight_decay=weight_decay)

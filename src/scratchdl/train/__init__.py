@@ -2,11 +2,12 @@
 
 from .callbacks import Checkpointing, EarlyStopping
 from .evaluate import Evaluation, confusion_matrix, evaluate, predict_logits
-from .history import History, plot_curves
+from .history import History, draw_curves, plot_curves
+from .live import LiveCurves
 from .loop import Callback, TrainContext, TrainingDiverged, TrainState, accuracy, fit
 
 __all__ = [
-    "Callback", "Checkpointing", "EarlyStopping", "Evaluation", "History", "TrainContext",
+    "Callback", "Checkpointing", "EarlyStopping", "Evaluation", "History", "LiveCurves", "TrainContext",
     "TrainState", "TrainingDiverged", "accuracy", "confusion_matrix", "evaluate", "fit",
-    "plot_curves", "predict_logits",
+    "draw_curves", "plot_curves", "predict_logits",
 ]

@@ -13,10 +13,24 @@ COLUMNS = ["epoch", "train_loss", "train_accuracy", "test_loss", "test_accuracy"
 
 
 class History(list):
-    """A list of per-epoch dicts with the keys in ``COLUMNS`` (missing values are None)."""
+    """The per-epoch record of a run: losses, accuracies, learning rate and speed.
+
+    A list of per-epoch dicts with the keys in ``COLUMNS`` (missing values are None)."""
 
     def column(self, key: str) -> list:
         return [row.get(key) for row in self]
+
+    def _repr_html_(self) -> str:
+        """Jupyter's view: one table row per epoch."""
+        columns = [c for c in COLUMNS if any(row.get(c) is not None for row in self)]
+
+        def cell(value):
+            return "" if value is None else f"{value:.4g}" if isinstance(value, float) else str(value)
+
+        head = "".join(f"<th>{c}</th>" for c in columns)
+        body = "".join("<tr>" + "".join(f"<td>{cell(row.get(c))}</td>" for c in columns) + "</tr>"
+                       for row in self)
+        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
     def to_csv(self) -> str:
         buffer = io.StringIO()
@@ -25,24 +39,38 @@ class History(list):
         writer.writerows(self)
         return buffer.getvalue()
 
-    def save(self, folder) -> None:
-        """Write ``history.json``, ``history.csv`` and ``curves.png`` into ``folder``."""
+    def save(self, folder, curves: bool = True) -> None:
+        """Write ``history.json``, ``history.csv`` and (``curves``) ``curves.png`` into ``folder``."""
         folder = Path(folder)
         write_json_atomic(folder / "history.json", list(self))
         write_text_atomic(folder / "history.csv", self.to_csv())
+        if curves:
+            self.save_curves(folder)
+
+    def save_curves(self, folder) -> None:
+        """Draw ``curves.png`` into ``folder`` (nothing while the history is empty)."""
         if self:
-            write_atomic(folder / "curves.png", lambda tmp: plot_curves(self, tmp))
+            write_atomic(Path(folder) / "curves.png", lambda tmp: plot_curves(self, tmp))
 
 
 def plot_curves(history: History, path) -> None:
-    """Loss and accuracy per epoch, train and test, side by side."""
-    import matplotlib
+    """Loss and accuracy per epoch, train and test, side by side, written to ``path`` as PNG."""
+    fig = draw_curves(history)
+    fig.savefig(path, format="png", dpi=100)
+    from ..plotting import pyplot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    pyplot().close(fig)
 
+
+def draw_curves(history: History, fig=None):
+    """Draw loss and accuracy per epoch, train and test, into ``fig`` (a new figure if None)."""
+    from ..plotting import pyplot
+
+    fig = fig or pyplot().figure(figsize=(10, 4))
+    fig.clear()
+    ax_loss, ax_acc = fig.subplots(1, 2)
+    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.12, top=0.92, wspace=0.22)  # tight_layout: 3x slower
     epochs = history.column("epoch")
-    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 4))
     for split, style in (("train", "-o"), ("test", "--s")):
         for ax, metric in ((ax_loss, "loss"), (ax_acc, "accuracy")):
             values = history.column(f"{split}_{metric}")
@@ -53,6 +81,4 @@ def plot_curves(history: History, path) -> None:
     for ax in (ax_loss, ax_acc):
         ax.grid(alpha=0.3)
         ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, format="png", dpi=100)
-    plt.close(fig)
+    return fig

@@ -1,0 +1,40 @@
+"""Data-parallel training over MPI processes: ``mpiexec -n N scratchdl train`` is one run.
+
+Each of the ``N`` ranks holds a replica of the model, reads its share of every global batch
+(``ShardedLoader``), computes the gradient of its share, and one all-reduce of a flat buffer sums
+the gradients, weighted by the ranks' sample counts, so every rank takes the same optimizer step a
+single process would take on the whole batch (``GradientReducer``, ``allreduce_gradients``,
+``DataParallel``). Rank 0 owns all output. Without ``mpiexec`` (or without mpi4py) the world is one
+process and all of this is the identity.
+
+Public API: ``world()``, ``rank()``, ``size()``, ``Comm``, ``broadcast_parameters(model, root=0)``,
+``allreduce_gradients(model, n_local)``, ``GradientReducer``, ``DataParallel(model)``,
+``ShardedLoader(dataset, batch_size, ...)``, ``shard_bounds``, ``check_batch_size``,
+``SyncBatchNorm``, ``convert_sync_batchnorm(model)``, ``MPIUnavailable``, ``RankRunner`` (errors on
+any rank end the job), ``select_gpu(comm)``.
+"""
+
+from .allreduce import DataParallel, GradientReducer, allreduce_gradients, broadcast_parameters
+from .comm import INSTALL_HINT, Comm, MPIUnavailable, launcher_rank, launcher_size, rank, size, world
+from .launch import RankRunner
+from .loader import ShardedLoader, check_batch_size, shard_bounds
+from .sync_batchnorm import SyncBatchNorm, convert_sync_batchnorm
+
+
+def select_gpu(comm: Comm | None = None) -> int:
+    """Make GPU ``rank mod (number of GPUs)`` this process's current device; returns its number.
+
+    Ranks on one machine then spread over its GPUs (run as many ranks per machine as it has GPUs).
+    """
+    import cupy
+
+    comm = comm or world()
+    device = comm.rank % cupy.cuda.runtime.getDeviceCount()
+    cupy.cuda.Device(device).use()
+    return device
+
+
+__all__ = ["INSTALL_HINT", "Comm", "DataParallel", "GradientReducer", "MPIUnavailable", "RankRunner",
+           "ShardedLoader", "SyncBatchNorm", "allreduce_gradients", "broadcast_parameters",
+           "check_batch_size", "convert_sync_batchnorm", "launcher_rank", "launcher_size", "rank",
+           "select_gpu", "shard_bounds", "size", "world"]

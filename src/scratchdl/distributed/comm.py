@@ -1,0 +1,146 @@
+"""The world of processes: rank, size and the few collectives data parallelism needs.
+
+``world()`` is MPI's ``COMM_WORLD`` through mpi4py when the program was started by ``mpiexec``
+with more than one process, and a world of one process otherwise, so everything runs (as one
+process) without mpi4py installed. A collective that one rank never reaches hangs every other
+rank in it, so any error on one rank must end all of them: ``abort_on_error`` prints one line and
+calls MPI's ``Abort``, which makes ``mpiexec`` end the whole job with that status.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+
+import numpy as np
+
+from ..errors import ConfigError
+
+INSTALL_HINT = "pip install -e '.[mpi]' (or pip install mpi4py mpich)"
+# Set in every process by the launchers: MPICH and Intel MPI (Hydra), Slurm (PMI-2), Open MPI.
+_LAUNCHER_SIZE_VARS = ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE")
+
+
+class MPIUnavailable(ConfigError):
+    """Data parallelism was asked for (or the program was launched by mpiexec) without mpi4py."""
+
+
+def launcher_size() -> int:
+    """The number of processes the MPI launcher started, read from its environment (1 if none)."""
+    for name in _LAUNCHER_SIZE_VARS:
+        value = os.environ.get(name, "")
+        if value.isdigit():
+            return int(value)
+    return 1
+
+
+def launcher_rank() -> int:
+    """This process's rank as the MPI launcher's environment gives it (0 if none)."""
+    for name in ("PMI_RANK", "OMPI_COMM_WORLD_RANK"):
+        value = os.environ.get(name, "")
+        if value.isdigit():
+            return int(value)
+    return 0
+
+
+class Comm:
+    """A communicator: ``rank``, ``size`` and sum/broadcast/gather over all its processes.
+
+    ``Comm(None)`` is the world of one process: every collective returns its input.
+    """
+
+    def __init__(self, mpi_comm=None):
+        self.mpi = mpi_comm
+        self.rank = mpi_comm.Get_rank() if mpi_comm is not None else 0
+        self.size = mpi_comm.Get_size() if mpi_comm is not None else 1
+
+    @property
+    def is_root(self) -> bool:
+        return self.rank == 0
+
+    def allreduce_sum_(self, buffer: np.ndarray) -> np.ndarray:
+        """Sum a contiguous host array over all ranks, in place: one message, every rank gets the sum."""
+        if self.size > 1:
+            from mpi4py import MPI
+
+            self.mpi.Allreduce(MPI.IN_PLACE, buffer, op=MPI.SUM)
+        return buffer
+
+    def bcast_(self, buffer: np.ndarray, root: int = 0) -> np.ndarray:
+        """Overwrite a contiguous host array on every rank with root's, in place."""
+        if self.size > 1:
+            self.mpi.Bcast(buffer, root=root)
+        return buffer
+
+    def bcast(self, obj, root: int = 0):
+        """Root's Python object on every rank (small things: a folder name, a flag)."""
+        return self.mpi.bcast(obj, root=root) if self.size > 1 else obj
+
+    def allgather(self, obj) -> list:
+        """Every rank's Python object, in rank order, on every rank."""
+        return self.mpi.allgather(obj) if self.size > 1 else [obj]
+
+    def abort(self, code: int = 1) -> None:
+        """End every process of the job with status ``code`` (MPI_Abort); in one process, exit."""
+        sys.stdout.flush()
+        sys.stderr.flush()
+        if self.size > 1:
+            self.mpi.Abort(code)
+        raise SystemExit(code)
+
+    @contextlib.contextmanager
+    def abort_on_error(self, prefix: str = "scratchdl", code: int = 1):
+        """Run the block; if it raises on this rank, print one line naming the rank and end the job.
+
+        Without this, the other ranks would wait forever in their next collective.
+        """
+        if self.size == 1:
+            yield
+            return
+        try:
+            yield
+        except BaseException as e:  # noqa: BLE001  any error, Ctrl-C included, must end every rank
+            what = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+            print(f"{prefix}: error on rank {self.rank} of {self.size}: {what}", file=sys.stderr)
+            self.abort(code)
+
+    def __repr__(self) -> str:
+        return f"Comm(rank={self.rank}, size={self.size})"
+
+
+_world: Comm | None = None
+
+
+def world(required: bool = False) -> Comm:
+    """All processes of this job: MPI's ``COMM_WORLD``, or one process.
+
+    mpi4py is imported only when the launcher's environment says there are several processes
+    (or ``required``), so a plain run never pays for MPI's start-up. Launched by ``mpiexec -n N``
+    (N > 1) or ``required`` without mpi4py: ``MPIUnavailable`` saying how to install it.
+    """
+    global _world
+    if _world is not None and (_world.size > 1 or not required):
+        return _world
+    launched = launcher_size()
+    if launched <= 1 and not required:
+        _world = Comm(None)
+        return _world
+    try:
+        from mpi4py import MPI
+    except ImportError:
+        why = (f"launched under MPI with {launched} processes" if launched > 1
+               else "--distributed needs MPI")
+        raise MPIUnavailable(f"{why} but mpi4py is not installed: {INSTALL_HINT}") from None
+    _world = Comm(MPI.COMM_WORLD)
+    return _world
+
+
+def rank() -> int:
+    """This process's number in the world, 0 ... size - 1."""
+    return world().rank
+
+
+def size() -> int:
+    """The number of processes in the world (1 without mpiexec)."""
+    return world().size

@@ -1,0 +1,24 @@
+"""The ``device`` fixture: a test that takes it runs once on the CPU (NumPy) and once on a GPU (CuPy),
+the GPU run skipped with the reason when CuPy is not installed or sees no usable GPU.
+
+``device.array(a)`` moves a NumPy array to the device, ``device.numpy(a)`` brings one back (None
+stays None), ``device.module(m)`` moves a module's parameters and buffers. The GPU runs carry the
+``cuda`` marker: ``pytest -m cuda`` selects them (``benchmarks/gpu_check.sh``).
+"""
+
+from __future__ import annotations
+
+import pytest
+from device_helpers import Device, cuda_unavailable
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "cuda: runs on a GPU through CuPy (skipped without one)")
+
+
+@pytest.fixture(scope="session", params=["cpu", pytest.param("cuda", marks=pytest.mark.cuda)])
+def device(request):
+    """The device a test runs on: ``cpu``, or ``cuda`` when a GPU is usable (skipped otherwise)."""
+    if request.param == "cuda" and (reason := cuda_unavailable()):
+        pytest.skip(reason)
+    return Device(request.param)

@@ -1,0 +1,152 @@
+"""Faults under ``mpiexec -n 2``: a rank that raises or is killed ends the whole job, quickly, with
+one line; bad launches are one line and status 2; the last checkpoint of a killed job resumes."""
+
+import os
+import re
+import signal
+import time
+from pathlib import Path
+
+import pytest
+from mpi_procs import needs_mpi, popen, rank_pid, run
+
+from scratchdl import checkpoint, distributed
+from scratchdl.cli import main
+from scratchdl.distributed import comm as comm_module
+
+WORKER = Path(__file__).with_name("worker.py")
+TRAIN = ["-m", "scratchdl", "train", "--model", "mlp", "--hidden", "16", "--dataset", "spiral",
+         "--optimizer", "sgd", "--scheduler", "none", "--no-progress"]
+
+
+def our_lines(stderr: str, prefix: str) -> list[str]:
+    """stderr's lines from scratchdl (MPI adds its own 'Abort(...)' line on an abort)."""
+    return [line for line in stderr.splitlines() if line.startswith(prefix)]
+
+
+@needs_mpi
+def test_a_rank_that_raises_ends_the_job_with_one_line():
+    started = time.monotonic()
+    result = run(2, WORKER, "raise", 5, timeout=60)
+    assert time.monotonic() - started < 30
+    assert result.returncode == 2, result.stderr
+    lines = our_lines(result.stderr, "worker:")
+    assert lines == ["worker: error on rank 1 of 2: No space left on device: /full/disk/checkpoint.json"]
+
+
+@needs_mpi
+def test_rank_zero_failing_to_write_ends_the_job(tmp_path):
+    (tmp_path / "file").write_text("not a folder")
+    started = time.monotonic()
+    result = run(2, *TRAIN, "--epochs", "2", "--batch-size", "8", "--out", tmp_path / "file" / "run",
+                 timeout=60)
+    assert time.monotonic() - started < 30
+    assert result.returncode == 2
+    assert len(our_lines(result.stderr, "scratchdl train: error")) == 1, result.stderr
+
+
+@needs_mpi
+def test_divergence_is_seen_by_every_rank_at_once_and_said_once(tmp_path):
+    result = run(2, *TRAIN, "--lr", "1e30", "--batch-size", "8", "--out", tmp_path / "run", timeout=60)
+    assert result.returncode == 2
+    line = (r"scratchdl train: error: loss became (nan|inf) at epoch 1, step \d+; stopped before "
+            r"applying that step; no checkpoint had been saved yet\n")
+    assert re.fullmatch(line, result.stderr), result.stderr
+
+
+@needs_mpi
+def test_batch_size_smaller_than_the_world_is_one_line(tmp_path):
+    result = run(2, *TRAIN, "--batch-size", "1", "--out", tmp_path / "run")
+    assert result.returncode == 2
+    assert result.stderr.strip() == ("scratchdl train: error: --batch-size 1 is smaller than the 2 processes: "  # noqa: E501
+                                     "it is the global batch, split among them; use at least 2")
+    assert not (tmp_path / "run").exists()
+    result = run(2, *TRAIN, "--lr", "-1")  # argparse's errors too: every rank parses, rank 0 says it
+    assert result.returncode == 2
+    assert result.stderr == "scratchdl train: error: argument --lr: must be > 0, got -1\n"
+
+
+@needs_mpi
+def test_killed_rank_ends_the_job_and_the_last_checkpoint_resumes(tmp_path):
+    out = tmp_path / "run"
+    job = popen(2, *TRAIN, "--epochs", "10000", "--batch-size", "8", "--checkpoint-every", "1", "--out", out)
+    try:
+        deadline = time.monotonic() + 60
+        while not (checkpoint.is_checkpoint(out) and checkpoint.read_meta(out)["global_step"] >= 10):
+            assert job.poll() is None and time.monotonic() < deadline, job.communicate()
+            time.sleep(0.2)
+        pid = rank_pid(job.pid, 1)
+        assert pid is not None
+        os.kill(pid, signal.SIGKILL)
+        killed = time.monotonic()
+        job.wait(timeout=30)
+        assert time.monotonic() - killed < 30 and job.returncode != 0
+    finally:
+        if job.poll() is None:
+            os.killpg(job.pid, signal.SIGKILL)
+        job.communicate()
+    saved = checkpoint.load(out)
+    epoch = saved.meta["progress"]["epoch"]
+    result = run(2, *TRAIN, "--resume", out, "--epochs", epoch + 1)
+    assert result.returncode == 0, result.stderr
+    meta = checkpoint.read_meta(out)
+    assert meta["finished"] and meta["progress"]["epoch"] == epoch + 1
+    assert meta["global_step"] == (epoch + 1) * 30  # spiral: 240 samples, 30 batches of 8
+
+
+@needs_mpi
+def test_ctrl_c_stops_every_rank_at_the_same_step_and_saves(tmp_path):
+    out = tmp_path / "run"
+    job = popen(2, *TRAIN, "--epochs", "10000", "--batch-size", "8", "--checkpoint-every", "5", "--out", out)
+    try:
+        deadline = time.monotonic() + 60
+        while not checkpoint.is_checkpoint(out):
+            assert job.poll() is None and time.monotonic() < deadline, job.communicate()
+            time.sleep(0.2)
+        job.send_signal(signal.SIGINT)  # mpiexec forwards it to every rank
+        stdout, _ = job.communicate(timeout=30)
+    finally:
+        if job.poll() is None:
+            os.killpg(job.pid, signal.SIGKILL)
+    assert job.returncode == 130
+    assert stdout.count("interrupted at epoch") == 1
+    meta = checkpoint.read_meta(out)
+    progress = meta["progress"]
+    assert not meta["finished"] and meta["global_step"] == progress["epoch"] * 30 + progress["step"]
+    assert f"step {meta['progress']['step']};" in stdout
+
+
+@pytest.fixture
+def no_mpi4py(monkeypatch):
+    """This process as if mpi4py were not installed, and no world chosen yet."""
+    monkeypatch.setitem(__import__("sys").modules, "mpi4py", None)
+    monkeypatch.setattr(comm_module, "_world", None)
+    for name in ("PMI_SIZE", "PMI_RANK", "OMPI_COMM_WORLD_SIZE", "OMPI_COMM_WORLD_RANK"):
+        monkeypatch.delenv(name, raising=False)
+    yield monkeypatch
+    comm_module._world = None
+
+
+def test_distributed_flag_without_mpi4py_says_how_to_install(no_mpi4py, capsys):
+    assert main(["train", "--distributed", "--dataset", "spiral", "--model", "mlp"]) == 2
+    err = capsys.readouterr().err
+    assert err == f"scratchdl train: error: --distributed needs MPI but mpi4py is not installed: " \
+                  f"{distributed.INSTALL_HINT}\n"
+
+
+def test_launched_by_mpiexec_without_mpi4py(no_mpi4py, capsys):
+    no_mpi4py.setenv("PMI_SIZE", "2")
+    no_mpi4py.setenv("PMI_RANK", "0")
+    assert main(["train", "--dataset", "spiral", "--model", "mlp"]) == 2
+    err = capsys.readouterr().err
+    assert "launched under MPI with 2 processes but mpi4py is not installed: pip install" in err
+    no_mpi4py.setenv("PMI_RANK", "1")
+    assert main(["train", "--dataset", "spiral", "--model", "mlp"]) == 2
+    assert capsys.readouterr().err == ""  # rank 0 says it, once
+
+
+def test_one_process_needs_no_mpi(no_mpi4py):
+    world = distributed.world()
+    assert (world.rank, world.size) == (0, 1)
+    assert world.allgather("x") == ["x"] and world.bcast(3) == 3
+

@@ -1,0 +1,56 @@
+"""The notebooks in notebooks/: stored without outputs, one per topic, and each runs top to bottom."""
+
+import json
+import os
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from scratchdl import experiments
+
+NOTEBOOKS = sorted((Path(__file__).parents[2] / "notebooks").glob("*.ipynb"))
+
+
+def cells(path, kind):
+    return [c for c in json.loads(path.read_text(encoding="utf-8"))["cells"] if c["cell_type"] == kind]
+
+
+def test_one_notebook_per_topic_and_exercise():
+    names = {p.stem for p in NOTEBOOKS}
+    assert len(names) == 15 and {"ex1_forward_3-5-4", "ex2_backprop_2-3-2"} <= names
+    sources = "\n".join("".join(c["source"]) for p in NOTEBOOKS for c in cells(p, "code"))
+    ran = set(re.findall(r'experiments\.run\("([a-z-]+)"', sources))
+    assert ran == set(experiments.names()), "every experiment ends some notebook"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_stored_without_outputs(path):
+    for cell in cells(path, "code"):
+        assert cell["outputs"] == [] and cell["execution_count"] is None, f"{path.name}: clear its outputs"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_opens_with_what_the_learner_will_see(path):
+    first = "".join(cells(path, "markdown")[0]["source"])
+    assert first.startswith("# ") and "このノートで見ること" in first
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_runs_top_to_bottom_in_a_minute(path, tmp_path):
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    pytest.importorskip("ipykernel")
+    notebook = nbformat.read(path, as_version=4)
+    # the kernel draws with the notebook's inline backend, as in Jupyter (CI exports MPLBACKEND=Agg)
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    client = nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3",
+                                     resources={"metadata": {"path": str(tmp_path)}})
+    start = time.perf_counter()
+    client.execute(env=env)
+    seconds = time.perf_counter() - start
+    outputs = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    assert any("image/png" in o.get("data", {}) for o in outputs), "the notebook ends with figures"
+    assert seconds <= 60, f"{path.name} took {seconds:.0f} s (limit 60 s on 2 cores)"
