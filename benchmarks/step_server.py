@@ -3,15 +3,22 @@
 ``train_throughput.py`` runs one ``StepServer`` per framework and asks them in turn for timed repeats:
 each library then runs in a clean process (its own threads, BLAS settings and heap), while the two
 still take turns on the machine, so that load which comes and goes hits both.
+
+A scratchdl server imports NumPy first and scratchdl second, as users write it (``import_first``
+"numpy", the default), or the other way round (``"scratchdl"``); nothing in this module or in
+``train_throughput.py`` imports either at module level, so that the spawned process starts clean
+(it imports the parent's main module again). The server reports the order it got (``ask("order")``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
+import sys
 import time
 
-from workloads import make_step
+IMPORT_ORDERS = {"numpy": ("numpy", "scratchdl"), "scratchdl": ("scratchdl", "numpy")}
 
 
 def process_cpu_seconds() -> float:
@@ -27,12 +34,25 @@ def time_block(step, steps: int) -> float:
     return time.perf_counter() - start
 
 
-def serve_steps(conn, framework: str) -> None:
+def import_in_order(framework: str, import_first: str) -> list[str]:
+    """Import NumPy and scratchdl (PyTorch: NumPy only) in the order ``import_first`` names, and say
+    so: the names, "(loaded before)" after any that something had imported before this call."""
+    names = IMPORT_ORDERS[import_first] if framework == "scratchdl" else ("numpy",)
+    before = {name for name in names if name in sys.modules}
+    for name in names:
+        importlib.import_module(name)
+    return [name + (" (loaded before)" if name in before else "") for name in names]
+
+
+def serve_steps(conn, framework: str, import_first: str = "numpy") -> None:
     """The loop of a ``StepServer`` process: build a workload's step when asked, then time repeats."""
+    order = import_in_order(framework, import_first)
     if framework == "torch":
         import torch
 
         torch.set_num_threads(os.cpu_count())
+    from workloads import make_step
+
     step, batch, steps = None, 0, 1
     while True:
         request = conn.recv()
@@ -46,6 +66,8 @@ def serve_steps(conn, framework: str) -> None:
             conn.send(steps * batch / time_block(step, steps))
         elif request[0] == "cpu":
             conn.send(process_cpu_seconds())
+        elif request[0] == "order":
+            conn.send(order)
         else:
             return
 
@@ -53,12 +75,13 @@ def serve_steps(conn, framework: str) -> None:
 class StepServer:
     """One framework's training steps, timed in a process of its own (``serve_steps``)."""
 
-    def __init__(self, framework: str):
+    def __init__(self, framework: str, import_first: str = "numpy"):
         import multiprocessing
 
         context = multiprocessing.get_context("spawn")
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=serve_steps, args=(child, framework), daemon=True)
+        self.process = context.Process(target=serve_steps, args=(child, framework, import_first),
+                                       daemon=True)
         self.process.start()
 
     def ask(self, *request):

@@ -12,7 +12,10 @@ alternate, one process timing while the other waits (so that a burst of load on 
 both), each after ``--pause`` idle seconds (worker threads of the other process may still be spinning),
 and each framework's samples/s is the median over its repeats. PyTorch runs with
 ``torch.set_num_threads(os.cpu_count())``; NumPy's BLAS keeps its own default thread count, reported
-with the environment. Peak memory of a W4 step is measured by ``peak_memory.py`` in fresh processes.
+with the environment. Every process imports NumPy before scratchdl, as users write it
+(``--import-first scratchdl``: the other way round, in the scratchdl step server); this module
+imports neither at module level, because each spawned step server imports it again. Peak memory of
+a W4 step is measured by ``peak_memory.py`` in fresh processes.
 """
 
 from __future__ import annotations
@@ -29,9 +32,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import peak_memory  # noqa: E402
-from step_server import StepServer, process_cpu_seconds  # noqa: E402
-from workloads import FRAMEWORKS, WORKLOADS  # noqa: E402
+from step_server import IMPORT_ORDERS, StepServer, process_cpu_seconds  # noqa: E402  (no NumPy in it)
+
+WORKLOAD_NAMES = ("W1", "W2", "W3", "W4")                 # workloads.WORKLOADS, imported in main()
 
 BLAS_VARIABLES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS", "OPENBLAS_THREAD_TIMEOUT",
                   "OMP_NUM_THREADS",
@@ -101,6 +104,8 @@ def others_share(start, end) -> tuple[float, float]:
 def measure(servers: dict, name: str, batch: int, repeats: int, warmup: int, min_time: float,
             pause: float = 0.2) -> dict:
     """Median samples/s of scratchdl and PyTorch on workload ``name``, repeats interleaved."""
+    from workloads import FRAMEWORKS, WORKLOADS
+
     per_repeat = {fw: server.ask("prepare", name, batch, warmup, min_time) for fw, server in servers.items()}
     rates: dict[str, list[float]] = {fw: [] for fw in FRAMEWORKS}
     for _ in range(repeats):
@@ -155,13 +160,15 @@ def format_environment(env: dict) -> str:
         f"python {env['python']}, numpy {env['numpy']}, torch {env['torch']} "
         f"(torch threads {env['torch_threads']})",
         f"numpy BLAS: {blas}",
+        "imports in the step servers: " + "; ".join(f"{fw}: {', '.join(order)}"
+                                                    for fw, order in env.get("import_order", {}).items()),
         f"environment: {variables}",
     ])
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--workloads", nargs="+", default=list(WORKLOADS), choices=list(WORKLOADS))
+    parser.add_argument("--workloads", nargs="+", default=list(WORKLOAD_NAMES), choices=WORKLOAD_NAMES)
     parser.add_argument("--repeats", type=int, default=7, help="timed repeats per framework (median)")
     parser.add_argument("--warmup", type=int, default=3, help="untimed steps before timing")
     parser.add_argument("--min-time", type=float, default=0.3, help="seconds one repeat should last")
@@ -172,17 +179,23 @@ def parse_args(argv=None):
     parser.add_argument("--memory", action=argparse.BooleanOptionalAction, default=True,
                         help="also measure peak memory of a W4 step (fresh processes)")
     parser.add_argument("--memory-batch", type=int, default=100)
+    parser.add_argument("--import-first", choices=list(IMPORT_ORDERS), default="numpy",
+                        help="what the scratchdl step server imports first (users: numpy)")
     parser.add_argument("--json", type=Path, default=None, help="write all results to this file")
     return parser.parse_args(argv)
 
 
 def main(argv=None) -> dict:
+    import numpy  # noqa: F401  first, as users write it (and before torch, which imports it too)
+    import peak_memory
     import torch
+    from workloads import FRAMEWORKS, WORKLOADS
 
     args = parse_args(argv)
     torch.set_num_threads(os.cpu_count())
     env = environment()
-    servers = {fw: StepServer(fw) for fw in FRAMEWORKS}
+    servers = {fw: StepServer(fw, args.import_first) for fw in FRAMEWORKS}
+    env["import_order"] = {fw: server.ask("order") for fw, server in servers.items()}
     results, start = [], cpu_snapshot(servers)
     try:
         for name in args.workloads:

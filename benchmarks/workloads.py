@@ -19,10 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# isort: off
-import scratchdl  # noqa: F401  before NumPy: it sets OpenBLAS's thread timeout (scratchdl/__init__.py)
-import numpy as np
-# isort: on
+import numpy as np  # NumPy first, as users write it; scratchdl's speed must not depend on the order
 
 INPUT_SHAPE = (1, 28, 28)
 NUM_CLASSES = 10

@@ -7,17 +7,8 @@ imported the first time it is used, so ``scratchdl.checkpoint.load(...)`` works 
 ``import scratchdl`` and the command line starts quickly.
 """
 
-import os
-
-# OpenBLAS's worker threads spin for 2^28 cycles (~0.1 s) after each multi-threaded matrix product,
-# holding the cores that the block threads of the convolution and pooling layers need next
-# (measured: W3 and W4 train 30-40% slower). 2^20 cycles (< 1 ms) keeps them warm between the
-# products of one step. OpenBLAS reads this when NumPy loads it, so it takes effect when scratchdl
-# is imported before NumPy (the CLI, or `import scratchdl` first); a value already set wins.
-os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "20")
-
-from .backend import get_default_dtype, seed, set_default_dtype  # noqa: E402
-from .errors import ScratchDLError  # noqa: E402
+from .backend import get_default_dtype, seed, set_default_dtype
+from .errors import ScratchDLError
 
 __version__ = "0.1.0"
 

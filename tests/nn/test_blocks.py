@@ -1,7 +1,11 @@
 """Block work over the cores: blocks cover the batch, results come back in block order, and the
 layers built on it give the same bits whatever the number of threads."""
 
+import subprocess
+import sys
+import textwrap
 import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -78,12 +82,14 @@ def test_run_elementwise_covers_every_element_once(monkeypatch):
     lambda: nn.MaxPool2d(2),
     lambda: nn.AvgPool2d(3, 2, 1),
     lambda: nn.ReLU(),
+    lambda: nn.Linear(10, 7, rng=np.random.default_rng(0)),                    # (..., 10) products
 ])
 def test_layers_are_reproducible_and_agree_across_thread_counts(make, monkeypatch):
     """The same bits on every run with the same threads (block results are summed in block order,
     not in the order threads finish); the same numbers up to rounding with one thread."""
     monkeypatch.setattr(blocks, "ELEMENTWISE_BLOCK_BYTES", 1024)   # ReLU's 10 kB in blocks too
     monkeypatch.setattr(blocks, "ELEMENTWISE_MIN_BYTES", 1024)
+    monkeypatch.setattr(blocks, "PRODUCT_SPLIT_MACS", 1000)               # Linear's split by rows too
     x = np.random.default_rng(1).standard_normal((9, 3, 10, 10)).astype(np.float32)
     dout = None
     results = []
@@ -99,3 +105,105 @@ def test_layers_are_reproducible_and_agree_across_thread_counts(make, monkeypatc
         np.testing.assert_array_equal(first, again)
         # float32 rounding of sums over other blocks: absolute error relative to the largest value
         np.testing.assert_allclose(first, single, rtol=1e-5, atol=1e-6 * float(np.abs(single).max()))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_matmul_split_by_rows_equals_one_product(monkeypatch, dtype):
+    monkeypatch.setattr(blocks, "NUM_THREADS", 2)
+    rng = np.random.default_rng(3)
+    a, b = rng.standard_normal((37, 29)).astype(dtype), rng.standard_normal((29, 11)).astype(dtype)
+    start = rng.standard_normal((37, 11)).astype(dtype)
+    tol = 1e-6 if dtype == np.float32 else 1e-14
+    for split in (10**9, 1):                      # one product on this thread, then rows over the threads
+        monkeypatch.setattr(blocks, "PRODUCT_SPLIT_MACS", split)
+        for left, right in ((a, b), (a[:, :20], b[:20]), (a.T, start)):     # strided, transposed views
+            exact = left.astype(np.float64) @ right.astype(np.float64)
+            scale = tol * np.abs(exact).max()
+            np.testing.assert_allclose(blocks.matmul(left, right), exact, rtol=0, atol=scale)
+        out = start.copy()
+        assert blocks.matmul(a, b, out=out, add=True) is out
+        exact = start + a.astype(np.float64) @ b
+        np.testing.assert_allclose(out, exact, rtol=0, atol=tol * np.abs(exact).max())
+
+
+class _FakeBlas:
+    """Stands for a BLAS library seen through threadpoolctl: records what our code set."""
+
+    def __init__(self, count):
+        self.count, self.seen = count, []
+
+    def get(self):
+        return self.count
+
+    def set(self, count):
+        self.count = count
+        self.seen.append(count)
+
+
+def test_products_and_blocks_hold_blas_to_one_thread_and_restore_it(monkeypatch):
+    fake = _FakeBlas(4)
+    monkeypatch.setattr(blocks, "_one_blas_thread", blocks._OneBlasThread())
+    monkeypatch.setattr(blocks._one_blas_thread, "_libraries", [(fake.get, fake.set, "pthreads")])
+    monkeypatch.setattr(blocks, "NUM_THREADS", 2)
+    counts = []
+
+    def work(n0, n1):
+        counts.append(fake.count)
+        blocks.matmul(np.ones((2, 2)), np.ones((2, 2)))          # nested: still one thread after it
+        counts.append(fake.count)
+        return n0
+
+    blocks.run_blocks(work, [(0, 1), (1, 2), (2, 3)])
+    assert counts == [1] * 6 and fake.count == 4 and fake.seen == [1, 4]
+    fake.seen.clear()
+    layer = nn.Linear(3, 2, rng=np.random.default_rng(0))
+    layer.backward(layer(np.ones((4, 3), dtype=np.float32)))
+    assert fake.count == 4 and fake.seen == [1, 4] * 3        # forward, dW, dx: each held, restored
+    fake.count, fake.seen = 1, []
+    blocks.matmul(np.ones((2, 2)), np.ones((2, 2)))
+    assert fake.seen == []                                    # already one thread: nothing to set
+
+
+def test_the_blas_libraries_are_found_through_threadpoolctl():
+    from threadpoolctl import threadpool_info
+
+    loaded = [info for info in threadpool_info() if info["user_api"] == "blas"]
+    libraries = blocks.one_blas_thread().libraries()
+    assert len(libraries) == len(loaded) >= 1                  # NumPy's BLAS at least
+    assert [get() for get, _, _ in libraries] == [info["num_threads"] for info in loaded]
+
+
+SPIN_CHECK = """
+    import time
+    import numpy as np                     # first, as users write it
+    import scratchdl
+    from scratchdl import nn
+
+    def cpu_while_asleep():
+        start = time.process_time()
+        time.sleep(0.2)
+        return time.process_time() - start
+
+    rng = np.random.default_rng(0)
+    x = rng.random((256, 1024), dtype=np.float32)
+    x @ rng.random((1024, 1024), dtype=np.float32)          # the user's own product, on BLAS's threads
+    user = cpu_while_asleep()
+    layer = nn.Linear(1024, 1024, rng=rng, dtype=np.float32)
+    for _ in range(3):
+        layer.backward(layer(x))
+    print(user, cpu_while_asleep())
+"""
+
+
+def test_no_blas_thread_spins_after_our_products_when_numpy_comes_first():
+    """OpenBLAS's workers spin ~0.1 s after a product of theirs and take the cores from our block
+    threads; scratchdl's products must not wake them, whatever was imported first."""
+    src = str(Path(blocks.__file__).parents[2])
+    env = {"PYTHONPATH": src, "PATH": "/usr/bin:/bin"}
+    done = subprocess.run([sys.executable, "-c", textwrap.dedent(SPIN_CHECK)], capture_output=True,
+                          text=True, check=True, env=env, timeout=120)
+    after_user, after_ours = map(float, done.stdout.split())
+    if after_user < 0.005:
+        pytest.skip(f"this BLAS does not spin after its products ({after_user:.3f} s CPU in 0.2 s)")
+    assert after_ours < 0.003, (after_user, after_ours)   # measured: 0.010-0.024 s after the user's,
+    #                                                       under 0.0001 s after ours (0.01-0.02 s before)

@@ -3,15 +3,23 @@
 NumPy's copies and elementwise operations use one core; only its BLAS matrix products use more.
 The convolution and pooling layers therefore cut the batch into blocks of samples (small enough
 to stay in cache) and hand the blocks to a pool of threads (NumPy releases the GIL inside its
-loops and BLAS calls), with BLAS held to one thread meanwhile so that the threads do not fight
-over the cores. Results come back in block order, so sums over blocks are the same, bit for bit,
-whatever the number of threads. ``run_elementwise`` does the same for elementwise layers (ReLU)
-over ranges of the flattened arrays. Arrays of other libraries (CuPy) run the blocks in turn.
+loops and BLAS calls). Results come back in block order, so sums over blocks are the same, bit for
+bit, whatever the number of threads. ``run_elementwise`` does the same for elementwise layers
+(ReLU) over ranges of the flattened arrays, and ``matmul`` for the products of ``Linear``, over
+ranges of rows. Arrays of other libraries (CuPy) run the blocks in turn.
+
+**BLAS's threads.** Every matrix product of these layers runs with BLAS held to one thread
+(``one_blas_thread``, set and restored at run time through threadpoolctl's handle on the loaded
+BLAS, 2-4 microseconds), and all the parallelism is ours. OpenBLAS's own worker threads, once a
+multi-threaded product has woken them, spin for about 0.1 s after it (``OPENBLAS_THREAD_TIMEOUT``,
+read only when NumPy loads OpenBLAS, so a library imported after NumPy cannot change it): they
+would hold the cores that the next layer's block threads need. With none of our products
+multi-threaded, they are never woken by scratchdl, whatever the import order; the user's own NumPy
+code between steps keeps BLAS's threads as the user set them.
 """
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import os
 import threading
@@ -29,11 +37,14 @@ NUM_THREADS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") e
 ELEMENTWISE_MIN_BYTES = 2 << 20
 ELEMENTWISE_BLOCK_BYTES = 1 << 20
 
+# ``matmul`` splits a product over the threads from this many multiply-adds on (below it, one
+# thread: waking the pool costs tens of microseconds, a product of 2^24 multiply-adds ~0.5 ms).
+PRODUCT_SPLIT_MACS = 1 << 24
+
 _lock = threading.Lock()
 _inside = threading.local()   # .blocks: this thread is running a block (nested calls run in turn)
 _executor: ThreadPoolExecutor | None = None
 _executor_size = 0
-_blas = None          # threadpoolctl controller, or False when threadpoolctl is missing
 
 
 def sample_blocks(n: int, bytes_per_sample: int, budget: int) -> list[tuple[int, int]]:
@@ -65,7 +76,7 @@ def run_blocks(work, blocks, xp=np) -> list:
         finally:
             _inside.blocks = False
 
-    with _single_threaded_blas():
+    with one_blas_thread():
         helpers = [_pool(threads - 1).submit(drain) for _ in range(threads - 1)]
         try:
             drain()
@@ -85,26 +96,123 @@ def run_elementwise(work, size: int, itemsize: int, xp=np) -> None:
         run_blocks(work, sample_blocks(size, itemsize, ELEMENTWISE_BLOCK_BYTES), xp)
 
 
+def matmul(a, b, out=None, add: bool = False, xp=np):
+    """``a @ b`` for 2-D ``a`` (m, k) and ``b`` (k, n) with BLAS on one thread, into ``out`` (new
+    when None; ``add``: ``out += a @ b``). Products of ``PRODUCT_SPLIT_MACS`` multiply-adds or more
+    are split by rows of ``a`` over the threads, one range per thread (BLAS picks its kernels by
+    the shape, so the last bits may change with the number of threads, as with any BLAS)."""
+    if xp is not np:
+        product = xp.matmul(a, b)
+        if out is None:
+            return product
+        if add:
+            out += product
+        else:
+            out[...] = product
+        return out
+    m = a.shape[0]
+    if m * a.shape[1] * b.shape[1] < PRODUCT_SPLIT_MACS or m < 2:     # on this thread, few calls
+        with _one_blas_thread:
+            if out is None:
+                return np.matmul(a, b)
+            if add:
+                out += np.matmul(a, b)
+            else:
+                np.matmul(a, b, out=out)
+        return out
+    if out is None:
+        out = np.empty((m, b.shape[1]), dtype=np.result_type(a, b))
+        add = False
+
+    def rows(r0, r1):
+        if add:
+            out[r0:r1] += a[r0:r1] @ b
+        else:
+            np.matmul(a[r0:r1], b, out=out[r0:r1])
+
+    run_blocks(rows, sample_blocks(m, 1, m))
+    return out
+
+
+class _OneBlasThread:
+    """Context: the loaded BLAS libraries held to one thread, their counts restored on the way out.
+
+    Counted, so that nested and concurrent users (two threads training two models) share one
+    setting and the last one out restores it. It calls the libraries' own ``*_set_num_threads``
+    through threadpoolctl's handles, found once (a ``ThreadpoolController.limit`` costs 11-23 us a
+    call, this 1.6 us when BLAS is already at one thread, 4.2 us when it sets and restores).
+    BLAS libraries threaded with OpenMP keep one count per thread: our pool threads set theirs to
+    one when they start (``_pool_thread_start``).
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._depth = 0
+        self._saved: list | None = None     # [(set_num_threads, count to restore)] while held
+        self._libraries = None
+
+    def libraries(self) -> list:
+        """``[(get_num_threads, set_num_threads, threading_layer)]`` of the loaded BLAS libraries."""
+        if self._libraries is None:
+            try:
+                from threadpoolctl import ThreadpoolController
+
+                found = [lib for lib in ThreadpoolController().lib_controllers if lib.user_api == "blas"]
+            except ImportError:  # pragma: no cover - threadpoolctl is a dependency
+                found = []
+            # threadpoolctl ignores OpenBLAS settings from any Python thread but the first to set one;
+            # its ``_real_set_num_threads`` calls the library itself (public method as the fallback)
+            self._libraries = [
+                (lib.get_num_threads, getattr(lib, "_real_set_num_threads", lib.set_num_threads),
+                 getattr(lib, "threading_layer", None))
+                for lib in found
+            ]
+        return self._libraries
+
+    def __enter__(self):
+        with self._lock:
+            if self._depth == 0:
+                saved = None
+                for get, set_, _ in self._libraries if self._libraries is not None else self.libraries():
+                    count = get()
+                    if count is not None and count != 1:
+                        set_(1)
+                        saved = [*(saved or ()), (set_, count)]
+                self._saved = saved
+            self._depth += 1
+        return self
+
+    def __exit__(self, *exc):
+        with self._lock:
+            self._depth -= 1
+            if self._depth == 0 and self._saved:
+                for set_, count in self._saved:
+                    set_(count)
+                self._saved = None
+        return False
+
+
+_one_blas_thread = _OneBlasThread()
+
+
+def one_blas_thread() -> _OneBlasThread:
+    """The context that holds BLAS to one thread while our products and blocks run."""
+    return _one_blas_thread
+
+
+def _pool_thread_start() -> None:
+    for _, set_, layer in _one_blas_thread.libraries():
+        if layer == "openmp":        # one count per thread: these threads only run our blocks
+            set_(1)
+
+
 def _pool(threads: int) -> ThreadPoolExecutor:
     global _executor, _executor_size
     with _lock:
         if _executor is None or _executor_size < threads:
             if _executor is not None:
                 _executor.shutdown(wait=False)
-            _executor = ThreadPoolExecutor(threads, thread_name_prefix="scratchdl-block")
+            _executor = ThreadPoolExecutor(threads, thread_name_prefix="scratchdl-block",
+                                           initializer=_pool_thread_start)
             _executor_size = threads
         return _executor
-
-
-def _single_threaded_blas():
-    global _blas
-    if _blas is None:
-        try:
-            from threadpoolctl import ThreadpoolController
-
-            _blas = ThreadpoolController()
-        except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
-            _blas = False
-    if not _blas:
-        return contextlib.nullcontext()
-    return _blas.limit(limits=1, user_api="blas")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..backend import get_array_module
+from .blocks import matmul
 from .init import initialize
 from .module import Module, Parameter
 from .validate import check_input
@@ -24,6 +25,9 @@ class Linear(Module):
     PyTorch stores the transpose (out, in): see ``scratchdl.interop``. The book's names read the
     same arrays: ``W`` is ``weight.data``, ``b`` is ``bias.data``, ``dW`` is ``weight.grad`` and
     ``db`` is ``bias.grad``.
+
+    The products run with BLAS on one thread, large ones split by rows over the cores
+    (``blocks.matmul``), so that BLAS's own threads are never left spinning after them.
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
@@ -40,16 +44,22 @@ class Linear(Module):
     def forward(self, x):
         check_input(self, x, axis=-1, size=self.in_features)
         self._cache = x
-        y = x @ self.weight.data
-        return y if self.bias is None else y + self.bias.data
+        xp = get_array_module(x)
+        y = matmul(x.reshape(-1, self.in_features), self.weight.data, xp=xp)          # x W
+        if self.bias is not None:
+            y += self.bias.data
+        return y.reshape(*x.shape[:-1], self.out_features)
 
     def backward(self, dout):
         x = self.saved()
+        xp = get_array_module(dout)
         x2, d2 = x.reshape(-1, self.in_features), dout.reshape(-1, self.out_features)
-        self.weight.grad += x2.T @ d2
+        matmul(x2.T, d2, out=self.weight.grad, add=True, xp=xp)                     # += x^T delta
         if self.bias is not None:
             self.bias.grad += d2.sum(axis=0)
-        return dout @ self.weight.data.T if self.input_grad else None
+        if not self.input_grad:
+            return None
+        return matmul(d2, self.weight.data.T, xp=xp).reshape(*dout.shape[:-1], self.in_features)
 
     def macs(self, input_shape, output_shape) -> int:
         """Multiply-adds for one sample."""
