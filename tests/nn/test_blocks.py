@@ -74,6 +74,10 @@ def test_run_elementwise_covers_every_element_once(monkeypatch):
     seen.clear()
     blocks.run_elementwise(lambda i0, i1: seen.append((i0, i1)), 10, 4)     # 40 bytes: one range here
     assert seen == [(0, 10)]
+    seen.clear()
+    gpu_like = object()                      # another array library (CuPy): one launch, whatever the size
+    blocks.run_elementwise(lambda i0, i1: seen.append((i0, i1)), 50, 4, xp=gpu_like)
+    assert seen == [(0, 50)]
 
 
 @pytest.mark.parametrize("make", [

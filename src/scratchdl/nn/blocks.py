@@ -88,9 +88,10 @@ def run_blocks(work, blocks, xp=np) -> list:
 
 def run_elementwise(work, size: int, itemsize: int, xp=np) -> None:
     """``work(i0, i1)`` over ranges covering ``range(size)`` (positions in flat arrays of ``itemsize``
-    bytes per element): one range on this thread for small arrays, else blocks of
-    ``ELEMENTWISE_BLOCK_BYTES`` spread over the cores."""
-    if size * itemsize < ELEMENTWISE_MIN_BYTES:
+    bytes per element): one range on this thread for small arrays and for arrays of other libraries
+    (CuPy: one kernel launch over the whole array), else blocks of ``ELEMENTWISE_BLOCK_BYTES``
+    spread over the cores."""
+    if xp is not np or size * itemsize < ELEMENTWISE_MIN_BYTES:
         work(0, size)
     else:
         run_blocks(work, sample_blocks(size, itemsize, ELEMENTWISE_BLOCK_BYTES), xp)
