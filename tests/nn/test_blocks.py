@@ -149,6 +149,7 @@ def test_products_and_blocks_hold_blas_to_one_thread_and_restore_it(monkeypatch)
     monkeypatch.setattr(blocks, "_one_blas_thread", blocks._OneBlasThread())
     monkeypatch.setattr(blocks._one_blas_thread, "_libraries", [(fake.get, fake.set, "pthreads")])
     monkeypatch.setattr(blocks, "NUM_THREADS", 2)
+    monkeypatch.setattr(blocks, "BLAS_SINGLE_THREAD_MACS", 0)     # these tiny products held too
     counts = []
 
     def work(n0, n1):
@@ -166,6 +167,10 @@ def test_products_and_blocks_hold_blas_to_one_thread_and_restore_it(monkeypatch)
     fake.count, fake.seen = 1, []
     blocks.matmul(np.ones((2, 2)), np.ones((2, 2)))
     assert fake.seen == []                                    # already one thread: nothing to set
+    monkeypatch.setattr(blocks, "BLAS_SINGLE_THREAD_MACS", 1 << 18)
+    fake.count = 4
+    blocks.matmul(np.ones((32, 64)), np.ones((64, 64)))      # OpenBLAS runs it on this thread itself
+    assert fake.seen == [] and fake.count == 4
 
 
 def test_the_blas_libraries_are_found_through_threadpoolctl():

@@ -40,6 +40,10 @@ ELEMENTWISE_BLOCK_BYTES = 1 << 20
 # ``matmul`` splits a product over the threads from this many multiply-adds on (below it, one
 # thread: waking the pool costs tens of microseconds, a product of 2^24 multiply-adds ~0.5 ms).
 PRODUCT_SPLIT_MACS = 1 << 24
+# OpenBLAS runs products of fewer multiply-adds than 65536 * GEMM_MULTITHREAD_THRESHOLD (4) on the
+# calling thread by itself and wakes no worker: those skip the thread-count context (~20 us a call,
+# as much as a tiny MLP's whole product).
+BLAS_SINGLE_THREAD_MACS = 1 << 18
 
 _lock = threading.Lock()
 _inside = threading.local()   # .blocks: this thread is running a block (nested calls run in turn)
@@ -103,24 +107,14 @@ def matmul(a, b, out=None, add: bool = False, xp=np):
     are split by rows of ``a`` over the threads, one range per thread (BLAS picks its kernels by
     the shape, so the last bits may change with the number of threads, as with any BLAS)."""
     if xp is not np:
-        product = xp.matmul(a, b)
-        if out is None:
-            return product
-        if add:
-            out += product
-        else:
-            out[...] = product
-        return out
+        return _product(xp.matmul, a, b, out, add)
     m = a.shape[0]
-    if m * a.shape[1] * b.shape[1] < PRODUCT_SPLIT_MACS or m < 2:     # on this thread, few calls
+    macs = m * a.shape[1] * b.shape[1]
+    if macs < BLAS_SINGLE_THREAD_MACS:
+        return _product(np.matmul, a, b, out, add)
+    if macs < PRODUCT_SPLIT_MACS or m < 2:     # on this thread, few calls
         with _one_blas_thread:
-            if out is None:
-                return np.matmul(a, b)
-            if add:
-                out += np.matmul(a, b)
-            else:
-                np.matmul(a, b, out=out)
-        return out
+            return _product(np.matmul, a, b, out, add)
     if out is None:
         out = np.empty((m, b.shape[1]), dtype=np.result_type(a, b))
         add = False
@@ -132,6 +126,17 @@ def matmul(a, b, out=None, add: bool = False, xp=np):
             np.matmul(a[r0:r1], b, out=out[r0:r1])
 
     run_blocks(rows, sample_blocks(m, 1, m))
+    return out
+
+
+def _product(matmul_fn, a, b, out, add: bool):
+    """``matmul_fn(a, b)``: returned when ``out`` is None, else written (or, ``add``, added) into it."""
+    if out is None:
+        return matmul_fn(a, b)
+    if add:
+        out += matmul_fn(a, b)
+    else:
+        matmul_fn(a, b, out=out)
     return out
 
 
