@@ -15,7 +15,7 @@ all-reduce timed alone after a barrier (the transfer without waiting for the oth
 N = 1 and N = 2 runs alternate, ``--repeats`` times, and the median of each is reported.
 The train job is ``mpiexec -n N scratchdl train --epochs E`` (SimpleConvNet on digits, global batch
 32) and its rate the mean of the history's training samples/s (evaluation not included).
-OMP/OPENBLAS/MKL_NUM_THREADS=1 in every rank.
+OMP/OPENBLAS/MKL_NUM_THREADS=1 and SCRATCHDL_NUM_THREADS=1 (no block threads) in every rank, at N = 1 too.
 """
 
 from __future__ import annotations
@@ -44,7 +44,8 @@ def mpiexec() -> str:
 
 
 def env() -> dict:
-    e = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1", MPLBACKEND="Agg")
+    e = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1", MPLBACKEND="Agg",
+             SCRATCHDL_NUM_THREADS="1")
     e["PYTHONPATH"] = os.pathsep.join(p for p in (str(SRC), e.get("PYTHONPATH", "")) if p)
     return e
 

@@ -216,3 +216,12 @@ def test_no_blas_thread_spins_after_our_products_when_numpy_comes_first():
         pytest.skip(f"this BLAS does not spin after its products ({after_user:.3f} s CPU in 0.2 s)")
     assert after_ours < 0.003, (after_user, after_ours)   # measured: 0.010-0.024 s after the user's,
     #                                                       under 0.0001 s after ours (0.01-0.02 s before)
+
+
+def test_block_threads_follow_the_variable_then_the_mpi_ranks_on_this_machine():
+    cores = blocks.default_threads({})
+    assert cores >= 1
+    assert blocks.default_threads({"SCRATCHDL_NUM_THREADS": "3", "MPI_LOCALNRANKS": "2"}) == 3
+    assert blocks.default_threads({"MPI_LOCALNRANKS": "2"}) == max(1, cores // 2)
+    assert blocks.default_threads({"OMPI_COMM_WORLD_LOCAL_SIZE": str(cores * 4)}) == 1
+    assert blocks.default_threads({"SCRATCHDL_NUM_THREADS": "zero"}) == cores

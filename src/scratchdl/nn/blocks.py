@@ -27,8 +27,26 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-# Threads for block work: the cores this process may run on. Set to 1 to run blocks in turn.
-NUM_THREADS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+THREADS_VAR = "SCRATCHDL_NUM_THREADS"
+# MPI launchers' counts of the job's processes on this machine (MPICH/Hydra, Open MPI)
+LOCAL_RANKS_VARS = ("MPI_LOCALNRANKS", "OMPI_COMM_WORLD_LOCAL_SIZE")
+
+
+def default_threads(environ=os.environ) -> int:
+    """Threads for block work: ``$SCRATCHDL_NUM_THREADS`` if set, else the cores this process may
+    run on, shared out among the processes an MPI launcher started on this machine (two ranks on
+    two cores take one each, rather than four threads fighting over two cores)."""
+    if environ.get(THREADS_VAR, "").isdigit() and int(environ[THREADS_VAR]) > 0:
+        return int(environ[THREADS_VAR])
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    for name in LOCAL_RANKS_VARS:
+        if environ.get(name, "").isdigit() and int(environ[name]) > 0:
+            return max(1, cores // int(environ[name]))
+    return cores
+
+
+# Set to 1 to run blocks in turn.
+NUM_THREADS = default_threads()
 
 # Elementwise work (``run_elementwise``) on arrays of fewer bytes than ELEMENTWISE_MIN_BYTES runs on
 # the calling thread: handing blocks to the pool costs tens of microseconds, and right after a
