@@ -151,3 +151,12 @@ def test_diverging_run_stops_with_one_line_and_keeps_its_checkpoint(cli, tmp_pat
     meta = checkpoint.read_meta(out)
     assert meta["global_step"] == step - 1
     checkpoint.load(out)
+
+
+def test_threads_sets_the_layers_threads(cli, tmp_path, monkeypatch):
+    from scratchdl.nn import blocks
+
+    monkeypatch.setattr(blocks, "NUM_THREADS", 7)              # restored after the test
+    status, _, _ = cli("train", "--model", "mlp", "--epochs", "1", "--threads", "1", "--no-progress",
+                       "--out", tmp_path / "run")
+    assert status == 0 and blocks.NUM_THREADS == 1

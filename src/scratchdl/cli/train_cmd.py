@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import backend, checkpoint, data, distributed, models, optim
 from ..errors import ConfigError, ShapeError
-from ..nn import CrossEntropyLoss, init
+from ..nn import CrossEntropyLoss, blocks, init
 from ..train import Checkpointing, TrainingDiverged, TrainState, evaluate, fit
 from ..train.callbacks import EpochLog
 from .options import (
@@ -74,8 +74,9 @@ def register(commands) -> None:
     p.add_argument("--resume", metavar="DIR", help="continue the run saved in DIR")
     p.add_argument("--checkpoint-every", type=positive_int, metavar="STEPS",
                    help="also save a checkpoint every STEPS steps (always at each epoch end)")
-    p.add_argument("--threads", type=positive_int, default=1,
-                   help="BLAS threads (default 1: for these small batches one thread is fastest)")
+    p.add_argument("--threads", type=positive_int,
+                   help="threads for the layers' work (default: every core, shared among the MPI ranks "
+                   "on one machine); BLAS itself runs one thread inside them")
     p.add_argument("--no-progress", action="store_true",
                    help="no per-batch progress bar (there is none when the output is not a terminal; "
                    "one line per epoch is printed either way)")
@@ -163,7 +164,9 @@ def run(args) -> int:
         if distributed.launcher_rank() != 0:
             return 2  # rank 0 says why, once
         raise
-    with threadpool_limits(limits=args.threads, user_api="blas"):
+    if args.threads:
+        blocks.NUM_THREADS = args.threads
+    with threadpool_limits(limits=1, user_api="blas"):
         if comm.size == 1:
             return _train(args)
         runner = distributed.RankRunner(comm, "scratchdl train")
