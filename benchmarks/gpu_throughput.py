@@ -86,25 +86,7 @@ class Runner:
         return self._scratchdl_step(workloads, name, batch)
 
     def _scratchdl_step(self, workloads, name, batch):
-        from scratchdl.backend import to_device
-        from scratchdl.nn import CrossEntropyLoss
-        from scratchdl.optim import SGD
-
-        model = workloads.scratchdl_model(name).train().requires_input_grad(False).to(device=self.device)
-        criterion, optimizer = CrossEntropyLoss(), SGD(model.parameters(), lr=workloads.LR)
-        x, t = (to_device(a, self.device) for a in workloads.synthetic_batch(batch))
-        # the loss stays on the device where the library lets it (``value``): no host read per step
-        loss_of = criterion.value if hasattr(criterion, "value") else criterion
-
-        def step():
-            model.zero_grad()
-            loss = loss_of(model(x), t)
-            model.backward(criterion.backward())
-            optimizer.step()
-            return loss
-
-        step.model = model
-        return step
+        return workloads.scratchdl_step(name, batch, device=self.device)
 
     def _torch_step(self, name, batch):
         import torch

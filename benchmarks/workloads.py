@@ -70,19 +70,24 @@ def scratchdl_model(name: str, seed: int = 0):
     raise KeyError(name)
 
 
-def scratchdl_step(name: str, batch: int, seed: int = 0):
-    """One scratchdl training step of workload ``name`` at ``batch``, as a function."""
+def scratchdl_step(name: str, batch: int, seed: int = 0, device: str = "cpu"):
+    """One scratchdl training step of workload ``name`` at ``batch`` on ``device``, as a function.
+
+    On a GPU the loss stays there (``criterion.value``, no checks): a host read per step would wait
+    for the whole queue, which PyTorch's step does not do either."""
+    from scratchdl.backend import to_device
     from scratchdl.nn import CrossEntropyLoss
     from scratchdl.optim import SGD
 
-    model = scratchdl_model(name, seed).train().requires_input_grad(False)
+    model = scratchdl_model(name, seed).train().requires_input_grad(False).to(device=device)
     criterion = CrossEntropyLoss()
     optimizer = SGD(model.parameters(), lr=LR)
-    x, t = synthetic_batch(batch, seed)
+    x, t = (to_device(a, device) for a in synthetic_batch(batch, seed))
+    loss_of = criterion if device == "cpu" else criterion.value
 
     def step():
         model.zero_grad()
-        loss = criterion(model(x), t)
+        loss = loss_of(model(x), t)
         model.backward(criterion.backward())
         optimizer.step()
         return loss

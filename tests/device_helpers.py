@@ -4,6 +4,8 @@ when it can); ``Device`` moves arrays and modules to a device and back (see test
 from __future__ import annotations
 
 import functools
+import sys
+import types
 
 from scratchdl.backend import to_device, to_numpy
 
@@ -39,3 +41,17 @@ class Device:
 
     def __repr__(self) -> str:
         return self.name
+
+
+def fake_cupy(monkeypatch, count=None, error=None):
+    """Install a module named ``cupy`` whose ``cuda.runtime.getDeviceCount`` returns ``count``
+    or raises ``error``."""
+
+    def get_device_count():
+        if error is not None:
+            raise error
+        return count
+
+    module = types.ModuleType("cupy")
+    module.cuda = types.SimpleNamespace(runtime=types.SimpleNamespace(getDeviceCount=get_device_count))
+    monkeypatch.setitem(sys.modules, "cupy", module)

@@ -4,10 +4,10 @@ here, and its presence without a GPU is played by a stand-in module with CuPy's 
 ``check_device`` calls."""
 
 import sys
-import types
 
 import numpy as np
 import pytest
+from device_helpers import fake_cupy
 
 from scratchdl import backend
 from scratchdl.errors import ConfigError, DeviceError, ScratchDLError
@@ -17,20 +17,6 @@ class FakeCupyArray:
     """Stands for a CuPy array: only its type's module is what ``device_of`` looks at."""
 
     __module__ = "cupy._core.core"
-
-
-def fake_cupy(monkeypatch, count=None, error=None):
-    """Install a module named ``cupy`` whose ``cuda.runtime.getDeviceCount`` returns ``count``
-    or raises ``error``."""
-
-    def get_device_count():
-        if error is not None:
-            raise error
-        return count
-
-    module = types.ModuleType("cupy")
-    module.cuda = types.SimpleNamespace(runtime=types.SimpleNamespace(getDeviceCount=get_device_count))
-    monkeypatch.setitem(sys.modules, "cupy", module)
 
 
 def no_cupy(monkeypatch):

@@ -3,10 +3,10 @@ without a GPU is one line, exit status 2, nothing written; an unknown name is a 
 listing the valid ones. CuPy without a GPU is played by a stand-in module (``fake_cupy``)."""
 
 import sys
-import types
 
 import numpy as np
 import pytest
+from device_helpers import fake_cupy
 
 from scratchdl import checkpoint, data
 
@@ -15,20 +15,6 @@ TRAIN = ["--model", "mlp", "--hidden", "16", "--epochs", "1", "--no-progress"]
 
 def no_cupy(monkeypatch):
     monkeypatch.setitem(sys.modules, "cupy", None)  # `import cupy` raises ModuleNotFoundError
-
-
-def fake_cupy(monkeypatch, count=None, error=None):
-    """A module named ``cupy`` whose ``cuda.runtime.getDeviceCount`` returns ``count`` or raises
-    ``error`` (the one CuPy function ``check_device`` calls)."""
-
-    def get_device_count():
-        if error is not None:
-            raise error
-        return count
-
-    module = types.ModuleType("cupy")
-    module.cuda = types.SimpleNamespace(runtime=types.SimpleNamespace(getDeviceCount=get_device_count))
-    monkeypatch.setitem(sys.modules, "cupy", module)
 
 
 def one_line_error(result, command, *needles):
