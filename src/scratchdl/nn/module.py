@@ -337,7 +337,20 @@ def _instead(value) -> str:
     return "write a layer such as nn.Linear(4, 3) or nn.ReLU()"
 
 
-class Sequential(Module):
+class _LayerList(Module):
+    """A Module whose children are numbered layers: indexing, ``len`` and iteration over them."""
+
+    def __getitem__(self, index: int) -> Module:
+        return list(self._modules.values())[index]
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+
+class Sequential(_LayerList):
     """Layers applied one after another; backward runs them in reverse.
 
     Children are named ``0``, ``1``, ... The layers are separate arguments, as in PyTorch:
@@ -356,15 +369,6 @@ class Sequential(Module):
         for index, layer in enumerate(layers):
             setattr(self, str(index), check_module("nn.Sequential", layer, index))
 
-    def __getitem__(self, index: int) -> Module:
-        return list(self._modules.values())[index]
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
-
     def forward(self, x):
         for layer in self._modules.values():
             x = layer(x)
@@ -378,7 +382,7 @@ class Sequential(Module):
         return dout
 
 
-class ModuleList(Module):
+class ModuleList(_LayerList):
     """A list of registered layers that your own forward calls.
 
     The layers are registered (``0``, ``1``, ...) but not run. As in PyTorch,
@@ -402,15 +406,6 @@ class ModuleList(Module):
         for layer in layers:
             self.append(layer)
         return self
-
-    def __getitem__(self, index: int) -> Module:
-        return list(self._modules.values())[index]
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
 
     def forward(self, *inputs):
         raise StateError("nn.ModuleList has no forward: call its layers in your own forward, "
