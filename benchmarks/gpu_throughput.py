@@ -30,7 +30,7 @@ counted, so the sum exceeds the step, but the layer that stands out is the one t
 from __future__ import annotations
 
 # isort: off
-import numpy as np  # first: before scratchdl, CuPy and PyTorch
+import numpy as np  # first, as users write it (before CuPy, PyTorch and the library)
 # isort: on
 
 import argparse

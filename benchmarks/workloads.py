@@ -1,4 +1,4 @@
-"""The benchmark workloads W1-W4 of ``shared/DESIGN.md``, built the same way in scratchdl and PyTorch.
+"""The benchmark workloads W1-W4 of ``docs/design.md``, built the same way in scratchdl and PyTorch.
 
 - W1: MLP 784-100-100-10, ReLU, softmax cross-entropy, batch 100
 - W2: MLP 784-1024-1024-10, batch 256
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np  # NumPy first, as users write it; scratchdl's speed must not depend on the order
+import numpy as np  # NumPy first, as users write it: the speed must not depend on the import order
 
 INPUT_SHAPE = (1, 28, 28)
 NUM_CLASSES = 10
@@ -37,9 +37,9 @@ class Workload:
 
 WORKLOADS = {
     "W1": Workload("W1", "MLP 784-100-100-10", 100, 1.0),
-    "W2": Workload("W2", "MLP 784-1024-1024-10", 256, 0.9),
-    "W3": Workload("W3", "SimpleConvNet conv30x5x5-pool-100-10", 100, 0.7),
-    "W4": Workload("W4", "VGG conv16-16-pool-32-32-pool-100-10", 100, 0.6),
+    "W2": Workload("W2", "MLP 784-1024-1024-10", 256, 0.95),
+    "W3": Workload("W3", "SimpleConvNet conv30x5x5-pool-100-10", 100, 0.9),
+    "W4": Workload("W4", "VGG conv16-16-pool-32-32-pool-100-10", 100, 0.8),
 }
 
 
