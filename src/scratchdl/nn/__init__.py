@@ -2,11 +2,12 @@
 
 from . import init
 from .activation import GELU, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh, activation
+from .containers import ModuleList, Sequential
 from .conv import Conv2d, Convolution
 from .dropout import Dropout, Dropout2d
 from .linear import Affine, Linear
 from .loss import BCEWithLogitsLoss, CrossEntropyLoss, Loss, MSELoss, SoftmaxWithLoss
-from .module import Module, ModuleList, Parameter, Sequential
+from .module import Module, Parameter
 from .norm import BatchNorm1d, BatchNorm2d
 from .pool import AvgPool2d, GlobalAvgPool2d, MaxPool2d, Pooling
 from .residual import Residual

@@ -6,8 +6,9 @@ import numbers
 
 from ..errors import ConfigError, ModuleTypeError
 from .activation import ReLU
+from .containers import Sequential
 from .conv import Conv2d
-from .module import Module, Sequential
+from .module import Module
 from .norm import BatchNorm2d
 from .shape import Identity
 
