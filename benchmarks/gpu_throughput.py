@@ -89,23 +89,9 @@ class Runner:
         return workloads.scratchdl_step(name, batch, device=self.device)
 
     def _torch_step(self, name, batch):
-        import torch
         import workloads
 
-        device = torch.device("cuda" if self.device == "cuda" else "cpu")
-        model = workloads.torch_model(name).train().to(device)
-        criterion = torch.nn.CrossEntropyLoss()
-        optimizer = torch.optim.SGD(model.parameters(), lr=workloads.LR)
-        x, t = (torch.from_numpy(a).to(device) for a in workloads.synthetic_batch(batch))
-
-        def step():
-            optimizer.zero_grad()
-            loss = criterion(model(x), t)
-            loss.backward()
-            optimizer.step()
-            return loss
-
-        return step
+        return workloads.torch_step(name, batch, device="cuda" if self.device == "cuda" else "cpu")
 
     def synchronize(self) -> None:
         if self.device != "cuda":

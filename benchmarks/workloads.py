@@ -123,15 +123,14 @@ def torch_model(name: str, seed: int = 0):
     raise KeyError(name)
 
 
-def torch_step(name: str, batch: int, seed: int = 0):
-    """One PyTorch training step of workload ``name`` at ``batch``, as a function."""
+def torch_step(name: str, batch: int, seed: int = 0, device: str = "cpu"):
+    """One PyTorch training step of workload ``name`` at ``batch`` on ``device``, as a function."""
     import torch
 
-    model = torch_model(name, seed).train()
+    model = torch_model(name, seed).train().to(device)
     criterion = torch.nn.CrossEntropyLoss()
     optimizer = torch.optim.SGD(model.parameters(), lr=LR)
-    x, t = synthetic_batch(batch, seed)
-    x, t = torch.from_numpy(x), torch.from_numpy(t)
+    x, t = (torch.from_numpy(a).to(device) for a in synthetic_batch(batch, seed))
 
     def step():
         optimizer.zero_grad()
