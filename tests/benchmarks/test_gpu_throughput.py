@@ -4,20 +4,15 @@ its harness runs end to end on the CPU (``--device cpu``). No speed is asserted.
 from __future__ import annotations
 
 import ast
-import importlib.util
 import json
 import math
 import sys
-from pathlib import Path
 
-SCRIPT = Path(__file__).parents[2] / "benchmarks" / "gpu_throughput.py"
+from benchmark_scripts import FOLDER, load_script
+
+SCRIPT = FOLDER / "gpu_throughput.py"
 
 
-def load_script():
-    spec = importlib.util.spec_from_file_location("gpu_throughput", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_numpy_is_imported_before_anything_else():
@@ -30,7 +25,7 @@ def test_numpy_is_imported_before_anything_else():
 def test_without_cupy_it_says_so_and_exits_2(monkeypatch, tmp_path, capsys):
     monkeypatch.setitem(sys.modules, "cupy", None)          # import cupy raises ImportError
     out = tmp_path / "result.json"
-    assert load_script().main(["--json", str(out)]) == 2
+    assert load_script("gpu_throughput").main(["--json", str(out)]) == 2
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err.count("\n") == 1
@@ -40,8 +35,9 @@ def test_without_cupy_it_says_so_and_exits_2(monkeypatch, tmp_path, capsys):
 
 def test_the_harness_runs_on_the_cpu(tmp_path, capsys):
     out = tmp_path / "result.json"
-    status = load_script().main(["--device", "cpu", "--workloads", "W2", "W4", "--batches", "3",
-                                 "--repeats", "1", "--warmup", "1", "--min-time", "0", "--json", str(out)])
+    script = load_script("gpu_throughput")
+    status = script.main(["--device", "cpu", "--workloads", "W2", "W4", "--batches", "3",
+                          "--repeats", "1", "--warmup", "1", "--min-time", "0", "--json", str(out)])
     assert status == 0
     printed = capsys.readouterr().out
     report = json.loads(out.read_text())
@@ -53,8 +49,9 @@ def test_the_harness_runs_on_the_cpu(tmp_path, capsys):
 
 
 def test_the_profile_lists_every_layer(capsys):
-    status = load_script().main(["--device", "cpu", "--profile", "W3", "--batches", "2", "--repeats", "1",
-                                 "--warmup", "1"])
+    script = load_script("gpu_throughput")
+    status = script.main(["--device", "cpu", "--profile", "W3", "--batches", "2", "--repeats", "1",
+                          "--warmup", "1"])
     assert status == 0
     printed = capsys.readouterr().out
     assert "W3 batch 2" in printed

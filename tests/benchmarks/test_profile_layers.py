@@ -3,21 +3,8 @@ No timing is asserted: see benchmarks/README.md."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
-
-SCRIPT = Path(__file__).parents[2] / "benchmarks" / "profile_layers.py"
-
-
-def load_script():
-    sys.path.insert(0, str(SCRIPT.parent))
-    spec = importlib.util.spec_from_file_location("profile_layers", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from benchmark_scripts import load_script
 
 
 @pytest.mark.parametrize("workload, layers", [
@@ -26,7 +13,7 @@ def load_script():
     ("W4", (["Conv2d", "ReLU"] * 2 + ["MaxPool2d"]) * 2 + ["Flatten", "Linear", "ReLU", "Linear"]),
 ])
 def test_every_layer_gets_a_row_with_both_frameworks_times(workload, layers, capsys):
-    table = load_script().main([workload, "--steps", "1", "--warmup", "1", "--batch", "3"])
+    table = load_script("profile_layers").main([workload, "--steps", "1", "--warmup", "1", "--batch", "3"])
     rows = [line for line in table.splitlines()[2:] if not line.startswith(("| rest", "| **step"))]
     assert [row.split("|")[1].split()[-1] for row in rows] == layers
     for row in rows:

@@ -3,24 +3,15 @@ speed is measured by running the script itself, see benchmarks/README.md."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
-from pathlib import Path
 
-SCRIPT = Path(__file__).parents[2] / "benchmarks" / "train_throughput.py"
-
-
-def load_script():
-    spec = importlib.util.spec_from_file_location("train_throughput", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from benchmark_scripts import load_script
 
 
 def test_the_script_runs_every_workload_and_reports_a_table(tmp_path, capsys):
     out = tmp_path / "result.json"
-    script = load_script()
+    script = load_script("train_throughput")
     script.main(["--repeats", "1", "--warmup", "1", "--min-time", "0", "--pause", "0", "--batch", "4",
                  "--memory-batch", "4", "--json", str(out)])
     printed = capsys.readouterr().out
