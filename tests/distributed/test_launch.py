@@ -66,15 +66,20 @@ def test_batch_size_smaller_than_the_world_is_one_line(tmp_path):
     assert result.stderr == "scratchdl train: error: argument --lr: must be > 0, got -1\n"
 
 
+def wait_for_checkpoint(job, out, min_step: int = 0, seconds: float = 60) -> None:
+    """Wait until the running ``job`` has saved a checkpoint of at least ``min_step`` steps in ``out``."""
+    deadline = time.monotonic() + seconds
+    while not (checkpoint.is_checkpoint(out) and checkpoint.read_meta(out)["global_step"] >= min_step):
+        assert job.poll() is None and time.monotonic() < deadline, job.communicate()
+        time.sleep(0.2)
+
+
 @needs_mpi
 def test_killed_rank_ends_the_job_and_the_last_checkpoint_resumes(tmp_path):
     out = tmp_path / "run"
     job = popen(2, *TRAIN, "--epochs", "10000", "--batch-size", "8", "--checkpoint-every", "1", "--out", out)
     try:
-        deadline = time.monotonic() + 60
-        while not (checkpoint.is_checkpoint(out) and checkpoint.read_meta(out)["global_step"] >= 10):
-            assert job.poll() is None and time.monotonic() < deadline, job.communicate()
-            time.sleep(0.2)
+        wait_for_checkpoint(job, out, min_step=10)
         pid = rank_pid(job.pid, 1)
         assert pid is not None
         os.kill(pid, signal.SIGKILL)
@@ -99,10 +104,7 @@ def test_ctrl_c_stops_every_rank_at_the_same_step_and_saves(tmp_path):
     out = tmp_path / "run"
     job = popen(2, *TRAIN, "--epochs", "10000", "--batch-size", "8", "--checkpoint-every", "5", "--out", out)
     try:
-        deadline = time.monotonic() + 60
-        while not checkpoint.is_checkpoint(out):
-            assert job.poll() is None and time.monotonic() < deadline, job.communicate()
-            time.sleep(0.2)
+        wait_for_checkpoint(job, out)
         job.send_signal(signal.SIGINT)  # mpiexec forwards it to every rank
         stdout, _ = job.communicate(timeout=30)
     finally:
