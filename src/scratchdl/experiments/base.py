@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..atomic import write_atomic
+from ..plotting import pyplot  # noqa: F401  (experiments draw through base.pyplot)
 
 LANGS = ("en", "ja")
 
@@ -56,13 +57,6 @@ def start(name: str, title: dict, claim: dict, out_dir, lang: str) -> tuple[Expe
     out_dir.mkdir(parents=True, exist_ok=True)
     result = ExperimentResult(name, pick(lang, title), pick(lang, claim), lang=lang)
     return result, out_dir, time.perf_counter()
-
-
-def pyplot():
-    """matplotlib's pyplot for figures written to files (see ``scratchdl.plotting``)."""
-    from ..plotting import pyplot as library_pyplot
-
-    return library_pyplot()
 
 
 def save_figure(fig, out_dir, filename: str, result: ExperimentResult, caption: str) -> Path:
