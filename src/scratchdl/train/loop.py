@@ -31,6 +31,7 @@ from tqdm.auto import tqdm
 from ..backend import default_rng, to_device, to_numpy
 from ..data import DataLoader
 from ..errors import ScratchDLError
+from ..plotting import in_notebook
 from .device import RunningSums, place
 from .evaluate import evaluate
 from .history import History
@@ -246,7 +247,7 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, epochs: int = 10, 
 def _show_bar(progress: bool) -> bool:
     """Per-batch progress bars only where a person watches (a terminal or a notebook); output
     redirected to a file gets none (the CLI prints one line per epoch instead)."""
-    return progress and (sys.stderr.isatty() or "ipykernel" in sys.modules)
+    return progress and (sys.stderr.isatty() or in_notebook())
 
 
 @contextlib.contextmanager
