@@ -19,7 +19,8 @@ def int_pair(value, layer: str, option: str, minimum: int) -> tuple[int, int]:
     return pair
 
 
-def _show(pair):
+def show_pair(pair) -> str:
+    """``3`` for (3, 3), ``(3, 2)`` otherwise: how a repr shows a size."""
     return str(pair[0]) if pair[0] == pair[1] else str(pair)
 
 
@@ -64,11 +65,11 @@ class Conv2d(Module):
         self.bias = Parameter(xp.zeros(out_channels, dtype=self.weight.data.dtype)) if bias else None
 
     def extra_repr(self) -> str:
-        text = f"{self.in_channels}, {self.out_channels}, kernel_size={_show(self.kernel_size)}"
+        text = f"{self.in_channels}, {self.out_channels}, kernel_size={show_pair(self.kernel_size)}"
         if self.stride != (1, 1):
-            text += f", stride={_show(self.stride)}"
+            text += f", stride={show_pair(self.stride)}"
         if self.padding != (0, 0):
-            text += f", padding={_show(self.padding)}"
+            text += f", padding={show_pair(self.padding)}"
         return text + ("" if self.bias is not None else ", bias=False")
 
     def output_shape(self, input_shape) -> tuple[int, int, int, int]:

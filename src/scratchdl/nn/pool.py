@@ -9,7 +9,7 @@ from __future__ import annotations
 from ..backend import get_array_module
 from ..errors import ConfigError, ShapeError
 from . import kernels
-from .conv import int_pair
+from .conv import int_pair, show_pair
 from .im2col import conv_output_size
 from .module import Module
 from .validate import check_input
@@ -32,14 +32,11 @@ class _Pool2d(Module):
             )
 
     def extra_repr(self) -> str:
-        def show(pair):
-            return str(pair[0]) if pair[0] == pair[1] else str(pair)
-
-        text = f"kernel_size={show(self.kernel_size)}"
+        text = f"kernel_size={show_pair(self.kernel_size)}"
         if self.stride != self.kernel_size:
-            text += f", stride={show(self.stride)}"
+            text += f", stride={show_pair(self.stride)}"
         if self.padding != (0, 0):
-            text += f", padding={show(self.padding)}"
+            text += f", padding={show_pair(self.padding)}"
         return text
 
     def output_shape(self, input_shape):
