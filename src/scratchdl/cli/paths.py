@@ -13,7 +13,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from ..checkpoint import META_FILE
+from ..checkpoint import META_FILE, checkpoint_folder
 from ..errors import ConfigError
 
 
@@ -23,9 +23,7 @@ class PathError(ConfigError):
 
 def run_folder(path, option: str) -> Path:
     """The run folder ``path`` names (the folder or its ``checkpoint.json``), checked to hold a run."""
-    path = Path(path).expanduser()
-    if path.name == META_FILE and path.is_file():
-        path = path.parent
+    path = checkpoint_folder(Path(path).expanduser())
     if not path.exists():
         raise PathError(f"{option} {path}: not a folder (no such file or folder); expected a run folder "
                         "written by scratchdl train")
