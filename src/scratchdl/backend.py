@@ -15,7 +15,7 @@ _rng = np.random.default_rng()
 
 def get_array_module(x):
     """NumPy or CuPy, whichever ``x`` belongs to (NumPy for anything that is not a CuPy array)."""
-    if type(x).__module__.split(".")[0] == "cupy":
+    if type(x) is not np.ndarray and type(x).__module__.split(".")[0] == "cupy":
         import cupy
 
         return cupy
@@ -37,7 +37,7 @@ def device_of(x) -> str:
 
     Only the array's type is looked at: no CuPy import, no host synchronisation.
     """
-    return "cuda" if type(x).__module__.split(".")[0] == "cupy" else "cpu"
+    return "cuda" if type(x) is not np.ndarray and type(x).__module__.split(".")[0] == "cupy" else "cpu"
 
 
 def check_device(name: str) -> str:

@@ -111,23 +111,34 @@ def test_layers_are_reproducible_and_agree_across_thread_counts(make, monkeypatc
         np.testing.assert_allclose(first, single, rtol=1e-5, atol=1e-6 * float(np.abs(single).max()))
 
 
+WAYS = {"blas": -float("inf"), "rows": float("inf"), "here": float("inf")}  # _blocks_ran_at
+
+
+@pytest.mark.parametrize("way", WAYS)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_matmul_split_by_rows_equals_one_product(monkeypatch, dtype):
+def test_matmul_gives_the_product_each_way_it_runs(monkeypatch, dtype, way):
+    """On BLAS's threads (no blocks of ours lately), split by rows over ours, or on this thread."""
     monkeypatch.setattr(blocks, "NUM_THREADS", 2)
+    monkeypatch.setattr(blocks, "BLAS_SINGLE_THREAD_MACS", 0)
+    monkeypatch.setattr(blocks, "PRODUCT_SPLIT_MACS", 10**9 if way == "here" else 1)
+    monkeypatch.setattr(blocks, "_blocks_ran_at", WAYS[way])
+    split = []
+    monkeypatch.setattr(blocks, "run_blocks", lambda work, ranges, xp=np: split.append(ranges) or
+                        [work(*r) for r in ranges])
     rng = np.random.default_rng(3)
     a, b = rng.standard_normal((37, 29)).astype(dtype), rng.standard_normal((29, 11)).astype(dtype)
     start = rng.standard_normal((37, 11)).astype(dtype)
     tol = 1e-6 if dtype == np.float32 else 1e-14
-    for split in (10**9, 1):                      # one product on this thread, then rows over the threads
-        monkeypatch.setattr(blocks, "PRODUCT_SPLIT_MACS", split)
-        for left, right in ((a, b), (a[:, :20], b[:20]), (a.T, start)):     # strided, transposed views
-            exact = left.astype(np.float64) @ right.astype(np.float64)
-            scale = tol * np.abs(exact).max()
-            np.testing.assert_allclose(blocks.matmul(left, right), exact, rtol=0, atol=scale)
-        out = start.copy()
-        assert blocks.matmul(a, b, out=out, add=True) is out
-        exact = start + a.astype(np.float64) @ b
-        np.testing.assert_allclose(out, exact, rtol=0, atol=tol * np.abs(exact).max())
+    for left, right in ((a, b), (a[:, :20], b[:20]), (a.T, start)):     # strided, transposed views
+        exact = left.astype(np.float64) @ right.astype(np.float64)
+        scale = tol * np.abs(exact).max()
+        np.testing.assert_allclose(blocks.matmul(left, right), exact, rtol=0, atol=scale)
+    out = start.copy()
+    assert blocks.matmul(a, b, out=out, add=True) is out
+    exact = start + a.astype(np.float64) @ b
+    np.testing.assert_allclose(out, exact, rtol=0, atol=tol * np.abs(exact).max())
+    assert (len(split) == 4) == (way == "rows")
+    assert all(len(ranges) == 2 for ranges in split)
 
 
 class _FakeBlas:
@@ -144,11 +155,16 @@ class _FakeBlas:
         self.seen.append(count)
 
 
-def test_products_and_blocks_hold_blas_to_one_thread_and_restore_it(monkeypatch):
-    fake = _FakeBlas(4)
-    monkeypatch.setattr(blocks, "_one_blas_thread", blocks._OneBlasThread())
-    monkeypatch.setattr(blocks._one_blas_thread, "_libraries", [(fake.get, fake.set, "pthreads")])
+def _fake_blas(monkeypatch, count=4):
+    fake = _FakeBlas(count)
+    monkeypatch.setattr(blocks, "_blas_threads", blocks._BlasThreads())
+    monkeypatch.setattr(blocks._blas_threads, "_libraries", [(fake.get, fake.set, "pthreads")])
     monkeypatch.setattr(blocks, "NUM_THREADS", 2)
+    return fake
+
+
+def test_with_blocks_of_ours_products_hold_blas_to_one_thread_and_restore_it(monkeypatch):
+    fake = _fake_blas(monkeypatch)
     monkeypatch.setattr(blocks, "BLAS_SINGLE_THREAD_MACS", 0)     # these tiny products held too
     counts = []
 
@@ -158,7 +174,7 @@ def test_products_and_blocks_hold_blas_to_one_thread_and_restore_it(monkeypatch)
         counts.append(fake.count)
         return n0
 
-    blocks.run_blocks(work, [(0, 1), (1, 2), (2, 3)])
+    blocks.run_blocks(work, [(0, 1), (1, 2), (2, 3)])            # a convolution's blocks ran just now
     assert counts == [1] * 6 and fake.count == 4 and fake.seen == [1, 4]
     fake.seen.clear()
     layer = nn.Linear(3, 2, rng=np.random.default_rng(0))
@@ -173,11 +189,32 @@ def test_products_and_blocks_hold_blas_to_one_thread_and_restore_it(monkeypatch)
     assert fake.seen == [] and fake.count == 4
 
 
+def test_without_blocks_of_ours_products_run_on_blas_threads_and_elementwise_work_waits(monkeypatch):
+    """An MLP: products on NUM_THREADS of BLAS's threads; right after one, while those may spin,
+    elementwise work stays on the calling thread; once they sleep, it spreads again."""
+    fake = _fake_blas(monkeypatch)
+    monkeypatch.setattr(blocks, "BLAS_SINGLE_THREAD_MACS", 0)
+    monkeypatch.setattr(blocks, "_blocks_ran_at", -float("inf"))
+    monkeypatch.setattr(blocks, "ELEMENTWISE_MIN_BYTES", 0)
+    ranges = []
+    blocks.matmul(np.ones((8, 8)), np.ones((8, 8)))
+    assert fake.seen == [2, 4] and fake.count == 4               # NUM_THREADS, then the user's count
+    blocks.run_elementwise(lambda i0, i1: ranges.append((i0, i1)), 1 << 20, 8)
+    assert ranges == [(0, 1 << 20)]                                # one range, on this thread
+    monkeypatch.setattr(blocks, "_blas_spins_until", -float("inf"))
+    ranges.clear()
+    blocks.run_elementwise(lambda i0, i1: ranges.append((i0, i1)), 1 << 20, 8)
+    assert len(ranges) == 8                                         # 1 MB blocks over the threads
+    fake.seen.clear()
+    blocks.matmul(np.ones((8, 8)), np.ones((8, 8)))               # blocks ran just now: one thread
+    assert fake.seen == [1, 4]
+
+
 def test_the_blas_libraries_are_found_through_threadpoolctl():
     from threadpoolctl import threadpool_info
 
     loaded = [info for info in threadpool_info() if info["user_api"] == "blas"]
-    libraries = blocks.one_blas_thread().libraries()
+    libraries = blocks._blas_threads.libraries()
     assert len(libraries) == len(loaded) >= 1                  # NumPy's BLAS at least
     assert [get() for get, _, _ in libraries] == [info["num_threads"] for info in loaded]
 
@@ -197,16 +234,19 @@ SPIN_CHECK = """
     x = rng.random((256, 1024), dtype=np.float32)
     x @ rng.random((1024, 1024), dtype=np.float32)          # the user's own product, on BLAS's threads
     user = cpu_while_asleep()
+    conv = nn.Conv2d(1, 4, 3, padding=1, rng=rng, dtype=np.float32)
     layer = nn.Linear(1024, 1024, rng=rng, dtype=np.float32)
     for _ in range(3):
+        conv.backward(conv(x.reshape(256, 1, 32, 32)))        # blocks of ours, as in a network's step
         layer.backward(layer(x))
     print(user, cpu_while_asleep())
 """
 
 
-def test_no_blas_thread_spins_after_our_products_when_numpy_comes_first():
+def test_no_blas_thread_spins_after_our_products_beside_blocks_when_numpy_comes_first():
     """OpenBLAS's workers spin ~0.1 s after a product of theirs and take the cores from our block
-    threads; scratchdl's products must not wake them, whatever was imported first."""
+    threads; in a network with blocks, scratchdl's products must not wake them, whatever was
+    imported first."""
     src = str(Path(blocks.__file__).parents[2])
     env = {"PYTHONPATH": src, "PATH": "/usr/bin:/bin"}
     done = subprocess.run([sys.executable, "-c", textwrap.dedent(SPIN_CHECK)], capture_output=True,
@@ -225,3 +265,15 @@ def test_block_threads_follow_the_variable_then_the_mpi_ranks_on_this_machine():
     assert blocks.default_threads({"MPI_LOCALNRANKS": "2"}) == max(1, cores // 2)
     assert blocks.default_threads({"OMPI_COMM_WORLD_LOCAL_SIZE": str(cores * 4)}) == 1
     assert blocks.default_threads({"SCRATCHDL_NUM_THREADS": "zero"}) == cores
+
+
+@pytest.mark.parametrize("size", [7, (1 << 14) + 3, 3 << 20])
+def test_add_scaled_adds_in_place_over_every_element(size, monkeypatch):
+    monkeypatch.setattr(blocks, "NUM_THREADS", 2)
+    rng = np.random.default_rng(size)
+    y, x = rng.standard_normal(size).astype(np.float32), rng.standard_normal(size).astype(np.float32)
+    expected = y - np.float32(0.1) * x
+    target = y
+    blocks.add_scaled_(y, -0.1, x)
+    assert y is target
+    np.testing.assert_array_equal(y, expected)      # the same float32 arithmetic, block by block

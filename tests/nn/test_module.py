@@ -140,6 +140,29 @@ def test_backward_adds_into_grad_and_zero_grad_clears_in_place():
     assert all(a is b for a, b in zip(grads, [p.grad for p in model.parameters()], strict=True))
 
 
+def test_a_product_after_zero_grad_is_written_over_the_gradient_not_added():
+    """zero_grad marks the gradient as zero; Linear then writes x^T delta straight into it, and any
+    other reader (a layer adding, the optimizer, the user) sees zeros plus what was added."""
+    layer = nn.Linear(4, 3, rng=np.random.default_rng(0), dtype=np.float64)
+    x, dout = np.random.default_rng(1).standard_normal((5, 4)), np.ones((5, 3))
+    layer(x)
+    layer.backward(dout)
+    weight_grad = layer.weight.grad
+    weight_grad += 100.0                                 # stale values a zero_grad must hide
+    layer.bias.grad[...] = 100.0
+    layer.zero_grad()
+    assert layer.weight.grad_target() == (weight_grad, False)   # written over, same array
+    assert layer.weight.grad_target()[1] is True                 # from then on, added to
+    layer.zero_grad()
+    layer(x)
+    layer.backward(dout)
+    np.testing.assert_allclose(layer.weight.grad, x.T @ dout)
+    np.testing.assert_allclose(layer.bias.grad, dout.sum(axis=0))
+    assert layer.weight.grad is weight_grad
+    layer.zero_grad()
+    np.testing.assert_array_equal(layer.weight.grad, 0)   # read without a backward: zeros
+
+
 def test_train_and_eval_reach_every_module():
     model = mlp(batchnorm=True, dropout=0.5)
     assert model.eval() is model

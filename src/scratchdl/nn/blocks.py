@@ -8,21 +8,29 @@ bit, whatever the number of threads. ``run_elementwise`` does the same for eleme
 (ReLU) over ranges of the flattened arrays, and ``matmul`` for the products of ``Linear``, over
 ranges of rows. Arrays of other libraries (CuPy) run the blocks in turn.
 
-**BLAS's threads.** Every matrix product of these layers runs with BLAS held to one thread
-(``one_blas_thread``, set and restored at run time through threadpoolctl's handle on the loaded
-BLAS, 2-4 microseconds), and all the parallelism is ours. OpenBLAS's own worker threads, once a
-multi-threaded product has woken them, spin for about 0.1 s after it (``OPENBLAS_THREAD_TIMEOUT``,
-read only when NumPy loads OpenBLAS, so a library imported after NumPy cannot change it): they
-would hold the cores that the next layer's block threads need. With none of our products
-multi-threaded, they are never woken by scratchdl, whatever the import order; the user's own NumPy
-code between steps keeps BLAS's threads as the user set them.
+**BLAS's threads.** The library shares the cores out at run time, whatever was imported first.
+OpenBLAS's own worker threads, once a multi-threaded product has woken them, spin for about 0.1 s
+after it (``OPENBLAS_THREAD_TIMEOUT``, read only when NumPy loads OpenBLAS, so a library imported
+after NumPy cannot change it), and would hold the cores our block threads need. So a network runs
+its products one of two ways, decided by what it did in the last ``BLAS_SPIN_SECONDS``:
+
+- with blocks of ours (convolutions, pooling): every product with BLAS held to one thread
+  (``one_blas_thread``, set and restored through threadpoolctl's handles on the loaded BLAS,
+  2-4 microseconds), the large ones of ``Linear`` split by rows over our threads (``matmul``);
+  BLAS's threads are never woken by scratchdl;
+- without (an MLP): ``Linear``'s products on BLAS's own ``NUM_THREADS`` threads, which share a
+  product's packing, and elementwise work on the calling thread while they may still spin.
+
+The user's own NumPy code between steps keeps BLAS's threads as the user set them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -63,6 +71,14 @@ PRODUCT_SPLIT_MACS = 1 << 24
 # as much as a tiny MLP's whole product).
 BLAS_SINGLE_THREAD_MACS = 1 << 18
 
+# OpenBLAS's workers spin this long after a multi-threaded product (2^28 cycles by default, about
+# 0.1 s): our blocks would fight them for the cores. ``matmul`` uses BLAS's threads only after
+# this long without blocks of ours, and elementwise work within this long of such a product stays
+# on the calling thread.
+BLAS_SPIN_SECONDS = 0.2
+_blocks_ran_at = -float("inf")      # when our threads last ran blocks (time.monotonic())
+_blas_spins_until = -float("inf")   # when BLAS's threads, woken by our last product, are asleep again
+
 _lock = threading.Lock()
 _inside = threading.local()   # .blocks: this thread is running a block (nested calls run in turn)
 _executor: ThreadPoolExecutor | None = None
@@ -87,6 +103,8 @@ def run_blocks(work, blocks, xp=np) -> list:
     threads = min(NUM_THREADS, len(blocks)) if xp is np else 1
     if threads <= 1 or getattr(_inside, "blocks", False):
         return [work(n0, n1) for n0, n1 in blocks]
+    global _blocks_ran_at
+    _blocks_ran_at = time.monotonic()
     results = [None] * len(blocks)
     taken = itertools.count()          # next() on it is atomic under the GIL
 
@@ -111,27 +129,60 @@ def run_blocks(work, blocks, xp=np) -> list:
 def run_elementwise(work, size: int, itemsize: int, xp=np) -> None:
     """``work(i0, i1)`` over ranges covering ``range(size)`` (positions in flat arrays of ``itemsize``
     bytes per element): one range on this thread for small arrays and for arrays of other libraries
-    (CuPy: one kernel launch over the whole array), else blocks of ``ELEMENTWISE_BLOCK_BYTES``
-    spread over the cores."""
-    if xp is not np or size * itemsize < ELEMENTWISE_MIN_BYTES:
+    (CuPy: one kernel launch over the whole array) and while BLAS's threads may still spin after an
+    MLP's product (``matmul``), else blocks of ``ELEMENTWISE_BLOCK_BYTES`` spread over the cores."""
+    if xp is not np or size * itemsize < ELEMENTWISE_MIN_BYTES or time.monotonic() < _blas_spins_until:
         work(0, size)
     else:
         run_blocks(work, sample_blocks(size, itemsize, ELEMENTWISE_BLOCK_BYTES), xp)
 
 
+def add_scaled_(y, alpha: float, x, xp=np) -> None:
+    """``y += alpha * x`` in place, for arrays of one shape: over cache-sized ranges on every core,
+    so no array-sized temporary is made (a new 4 MB array costs its page faults every call)."""
+    if xp is not np or y.size <= _SCALED_CHUNK or not (y.flags.c_contiguous and x.flags.c_contiguous):
+        y += alpha * x
+        return
+    y_flat, x_flat = y.reshape(-1), x.reshape(-1)
+
+    def block(i0, i1):
+        for j0 in range(i0, i1, _SCALED_CHUNK):
+            j1 = min(j0 + _SCALED_CHUNK, i1)
+            y_flat[j0:j1] += alpha * x_flat[j0:j1]
+
+    run_elementwise(block, y.size, y.itemsize, xp)
+
+
+_SCALED_CHUNK = 1 << 14     # elements of one temporary in add_scaled_ (64 KB in float32: in L2)
+
+
 def matmul(a, b, out=None, add: bool = False, xp=np):
-    """``a @ b`` for 2-D ``a`` (m, k) and ``b`` (k, n) with BLAS on one thread, into ``out`` (new
-    when None; ``add``: ``out += a @ b``). Products of ``PRODUCT_SPLIT_MACS`` multiply-adds or more
-    are split by rows of ``a`` over the threads, one range per thread (BLAS picks its kernels by
-    the shape, so the last bits may change with the number of threads, as with any BLAS)."""
+    """``a @ b`` for 2-D ``a`` (m, k) and ``b`` (k, n), into ``out`` (new when None; ``add``:
+    ``out += a @ b``), on the cores in one of two ways (the module's docstring says when):
+
+    - **BLAS's threads** (``NUM_THREADS`` of them): when none of our blocks ran in the last
+      ``BLAS_SPIN_SECONDS`` (an MLP). BLAS splits a product better than we can: each of its threads
+      packs only its share of ``b``.
+    - **Ours**, BLAS on one thread: products of ``PRODUCT_SPLIT_MACS`` multiply-adds or more are
+      split by rows of ``a`` over our threads, one range per thread, smaller ones run here.
+
+    BLAS picks its kernels by the shape, so the last bits may change with the number of threads,
+    as with any BLAS."""
+    global _blas_spins_until
     if xp is not np:
         return _product(xp.matmul, a, b, out, add)
     m = a.shape[0]
     macs = m * a.shape[1] * b.shape[1]
-    if macs < BLAS_SINGLE_THREAD_MACS:
+    if macs < BLAS_SINGLE_THREAD_MACS or getattr(_inside, "blocks", False):
         return _product(np.matmul, a, b, out, add)
+    now = time.monotonic()
+    if NUM_THREADS > 1 and now - _blocks_ran_at > BLAS_SPIN_SECONDS:
+        with _blas_threads.held(NUM_THREADS):
+            out = _product(np.matmul, a, b, out, add)
+        _blas_spins_until = time.monotonic() + BLAS_SPIN_SECONDS
+        return out
     if macs < PRODUCT_SPLIT_MACS or m < 2:     # on this thread, few calls
-        with _one_blas_thread:
+        with one_blas_thread():
             return _product(np.matmul, a, b, out, add)
     if out is None:
         out = np.empty((m, b.shape[1]), dtype=np.result_type(a, b))
@@ -158,20 +209,21 @@ def _product(matmul_fn, a, b, out, add: bool):
     return out
 
 
-class _OneBlasThread:
-    """Context: the loaded BLAS libraries held to one thread, their counts restored on the way out.
+class _BlasThreads:
+    """The loaded BLAS libraries' thread counts, held at run time and restored after.
 
-    Counted, so that nested and concurrent users (two threads training two models) share one
-    setting and the last one out restores it. It calls the libraries' own ``*_set_num_threads``
-    through threadpoolctl's handles, found once (a ``ThreadpoolController.limit`` costs 11-23 us a
-    call, this 1.6 us when BLAS is already at one thread, 4.2 us when it sets and restores).
-    BLAS libraries threaded with OpenMP keep one count per thread: our pool threads set theirs to
-    one when they start (``_pool_thread_start``).
+    ``held(count)`` is a context: while any are open, BLAS runs at the fewest threads any of them
+    asked for (our blocks ask for one, an MLP's products for ``NUM_THREADS``, and two Python threads
+    training two models may overlap); when the last closes, the counts found before come back. It
+    calls the libraries' own ``*_set_num_threads`` through threadpoolctl's handles, found once (a
+    ``ThreadpoolController.limit`` costs 11-23 us a call, this 1.6 us when BLAS already runs at the
+    count, 4.2 us when it sets and restores). BLAS libraries threaded with OpenMP keep one count per
+    thread: our pool threads set theirs to one when they start (``_pool_thread_start``).
     """
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._depth = 0
+        self._held: list[int] = []
         self._saved: list | None = None     # [(set_num_threads, count to restore)] while held
         self._libraries = None
 
@@ -193,39 +245,50 @@ class _OneBlasThread:
             ]
         return self._libraries
 
-    def __enter__(self):
+    @contextlib.contextmanager
+    def held(self, count: int):
         with self._lock:
-            if self._depth == 0:
-                saved = None
-                for get, set_, _ in self._libraries if self._libraries is not None else self.libraries():
-                    count = get()
-                    if count is not None and count != 1:
-                        set_(1)
-                        saved = [*(saved or ()), (set_, count)]
-                self._saved = saved
-            self._depth += 1
-        return self
+            self._held.append(count)
+            self._apply()
+        try:
+            yield self
+        finally:
+            with self._lock:
+                self._held.remove(count)
+                self._apply()
 
-    def __exit__(self, *exc):
-        with self._lock:
-            self._depth -= 1
-            if self._depth == 0 and self._saved:
-                for set_, count in self._saved:
-                    set_(count)
-                self._saved = None
-        return False
+    def _apply(self) -> None:
+        """Set every library to the fewest threads held (saving the counts first), or restore them."""
+        libraries = self._libraries if self._libraries is not None else self.libraries()
+        if not self._held:
+            for set_, count in self._saved or ():
+                set_(count)
+            self._saved = None
+            return
+        wanted = min(self._held)
+        if self._saved is None:
+            self._saved = []
+            for get, set_, _ in libraries:
+                count = get()
+                if count is not None and count != wanted:
+                    self._saved.append((set_, count))
+                    set_(wanted)
+            return
+        for get, set_, _ in libraries:
+            if get() not in (None, wanted):
+                set_(wanted)
 
 
-_one_blas_thread = _OneBlasThread()
+_blas_threads = _BlasThreads()
 
 
-def one_blas_thread() -> _OneBlasThread:
-    """The context that holds BLAS to one thread while our products and blocks run."""
-    return _one_blas_thread
+def one_blas_thread():
+    """The context that holds BLAS to one thread while our blocks and products run."""
+    return _blas_threads.held(1)
 
 
 def _pool_thread_start() -> None:
-    for _, set_, layer in _one_blas_thread.libraries():
+    for _, set_, layer in _blas_threads.libraries():
         if layer == "openmp":        # one count per thread: these threads only run our blocks
             set_(1)
 

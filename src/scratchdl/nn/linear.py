@@ -54,7 +54,8 @@ class Linear(Module):
         x = self.saved()
         xp = get_array_module(dout)
         x2, d2 = x.reshape(-1, self.in_features), dout.reshape(-1, self.out_features)
-        matmul(x2.T, d2, out=self.weight.grad, add=True, xp=xp)                     # += x^T delta
+        grad, add = self.weight.grad_target()
+        matmul(x2.T, d2, out=grad, add=add, xp=xp)                                  # += x^T delta
         if self.bias is not None:
             self.bias.grad += d2.sum(axis=0)
         if not self.input_grad:

@@ -26,11 +26,35 @@ BOOK_ALIASES = {"W": ("weight", "data"), "b": ("bias", "data"), "dW": ("weight",
 class Parameter:
     """A trainable array and the gradient accumulated into it.
 
-    ``data`` is the array, ``grad`` the gradient (same shape and dtype), which ``backward`` adds to."""
+    ``data`` is the array, ``grad`` the gradient (same shape and dtype), which ``backward`` adds to.
+
+    ``zero_grad()`` only marks the gradient as zero; the array is cleared when it is next read
+    (``grad``). A layer whose gradient term is a matrix product asks ``grad_target()`` instead and,
+    right after ``zero_grad()``, writes the product straight into the array rather than adding it:
+    one pass over the gradient where clearing and adding would take three.
+    """
 
     def __init__(self, data):
         self.data = data
         self.grad = get_array_module(data).zeros_like(data)
+
+    @property
+    def grad(self):
+        if self._grad_stale:
+            self._grad[...] = 0
+            self._grad_stale = False
+        return self._grad
+
+    @grad.setter
+    def grad(self, array) -> None:
+        self._grad, self._grad_stale = array, False
+
+    def grad_target(self) -> tuple:
+        """``(array, add)``: the gradient array, and whether a new term must be added to it (False
+        right after ``zero_grad()``: the term is written over it). Either way it then holds the sum."""
+        add = not self._grad_stale
+        self._grad_stale = False
+        return self._grad, add
 
     @property
     def shape(self):
@@ -41,7 +65,7 @@ class Parameter:
         return self.data.dtype
 
     def zero_grad(self) -> None:
-        self.grad[...] = 0
+        self._grad_stale = True
 
     def __repr__(self) -> str:
         return f"Parameter(shape={self.data.shape}, dtype={self.data.dtype})"
@@ -75,6 +99,9 @@ class Module:
         self._cache = None
 
     def __setattr__(self, name, value):
+        if name == "_cache":     # what forward keeps for backward, set at every call: no checks
+            object.__setattr__(self, name, value)
+            return
         if "_parameters" not in self.__dict__:
             raise StateError(f"{type(self).__name__}: call super().__init__() before setting {name}")
         # Replacing a child keeps its place in the dict (and so in Sequential's order).

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from .. import backend
 from ..errors import DeviceError, DTypeError, ShapeError
 
@@ -29,7 +27,7 @@ def check_input(layer, x, ndim=None, axis: int | None = None, size: int | None =
         raise ShapeError(
             f"{layer.name()}: expected input shape ({', '.join(expected)}), got {tuple(shape)}"
         )
-    if not np.issubdtype(x.dtype, np.floating):
+    if x.dtype.kind != "f":
         raise DTypeError(f"{layer.name()}: expected a floating-point input, got dtype {x.dtype}")
     if param is not None and x.dtype != param.data.dtype:
         raise DTypeError(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from ..backend import get_array_module
 from ..errors import ConfigError
+from ..nn.blocks import add_scaled_
 from .optimizer import Optimizer, _non_negative
 
 
@@ -43,7 +45,7 @@ class SGD(Optimizer):
                 buf += (1 - self.dampening) * g
             buf = state["momentum_buffer"]
             g = g + self.momentum * buf if self.nesterov else buf
-        p.data -= self.lr * g
+        add_scaled_(p.data, -self.lr, g, get_array_module(g))
 
 
 class Momentum(SGD):
