@@ -69,8 +69,8 @@ class GradientReducer:
     in each ``param.grad`` and returns ``(n, summed extras)``. Given ``n_global`` (the global batch,
     which a loader knows in advance), a sum ``n`` that differs from it is a ``StateError``; on the
     MPI path each rank then scales by ``n_local / n_global`` before the sum and nothing after. It is
-    collective: every rank must call it at the same step. ``method`` says which all-reduce runs:
-    ``"shared memory"``, ``"mpi"``, or ``"none"`` in a world of one process.
+    collective: every rank must build it together and call it at the same step. ``method`` says
+    which all-reduce runs: ``"shared memory"``, ``"mpi"``, or ``"none"`` in a world of one process.
 
     On the host, each ``param.grad`` becomes a view into the buffer (as PyTorch DDP's
     ``gradient_as_bucket_view``): backward accumulates straight into it, into the shared window on
