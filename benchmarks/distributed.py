@@ -7,11 +7,12 @@ and N = 2 processes, one BLAS thread per rank, and the all-reduce's share of a s
 Method: for each workload, `mpiexec -n N python benchmarks/distributed.py --worker W ...` runs on
 every rank the model of ``workloads.py`` with the workload's batch as the *global* batch: each
 rank takes its share of one synthetic batch (W2: 256 -> 128 + 128), and one step is forward,
-backward, ``GradientReducer`` as ``fit`` runs it (scale the flat gradient buffer by n_r / n in place,
-``Allreduce``) and
-the SGD update. After ``--warmup`` steps, ``--steps`` steps are timed between two barriers; rank 0
-reports global samples/s and the mean time of the all-reduce (scaling + MPI) per step, and the same
-all-reduce timed alone after a barrier (the transfer without waiting for the other rank).
+backward, ``GradientReducer`` as ``fit`` runs it and the SGD update. The all-reduce is the
+shared-memory one where it applies, or MPI's ``Allreduce`` of the scaled buffer with
+``SCRATCHDL_ALLREDUCE=mpi`` exported; the table's last column says which ran. After ``--warmup``
+steps, ``--steps`` steps are timed between two barriers; rank 0 reports global samples/s and the
+mean time of the all-reduce per step (waiting for the slower rank included), and the same
+all-reduce timed alone after a barrier (without waiting for the other rank).
 N = 1 and N = 2 runs alternate, ``--repeats`` times, and the median of each is reported.
 The train job is ``mpiexec -n N scratchdl train --epochs E`` (SimpleConvNet on digits, global batch
 32) and its rate the mean of the history's training samples/s (evaluation not included).
@@ -101,7 +102,7 @@ def worker(name: str, steps: int, warmup: int) -> None:
         print(json.dumps({"samples_per_second": batch * steps / seconds, "step_ms": 1e3 * seconds / steps,
                           "allreduce_ms": 1e3 * reduce_seconds / steps,
                           "isolated_allreduce_ms": 1e3 * statistics.median(isolated) if isolated else 0.0,
-                          "buffer_mb": reducer.buffer.nbytes / 2**20}))
+                          "buffer_mb": reducer.buffer.nbytes / 2**20, "allreduce": reducer.method}))
 
 
 def timed_workload(n: int, name: str, steps: int, warmup: int) -> dict:
@@ -142,21 +143,23 @@ def main() -> None:
     print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     results = {}
     print("| workload | N=1 samples/s | N=2 samples/s | speed-up | N=2 step ms | all-reduce ms in step | "
-          "share | all-reduce alone ms | buffer MB |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "share | all-reduce alone ms | buffer MB | all-reduce |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for name, job in jobs:
         runs = {1: [], 2: []}
         for _ in range(args.repeats):
             for n in (1, 2):  # interleaved, so that a burst of load hits both
                 runs[n].append(job(n))
-        med = {n: {k: statistics.median(r[k] for r in runs[n]) for k in runs[n][0]} for n in runs}
+        med = {n: {k: statistics.median(r[k] for r in runs[n]) for k in runs[n][0] if k != "allreduce"}
+               for n in runs}
         speedup = med[2]["samples_per_second"] / med[1]["samples_per_second"]
         results[name] = {"n1": med[1], "n2": med[2], "speedup": speedup, "runs": runs}
-        cells = ["-"] * 5
+        cells = ["-"] * 6
         if "allreduce_ms" in med[2]:
             step_ms, reduce_ms = med[2]["step_ms"], med[2]["allreduce_ms"]
             cells = [f"{step_ms:.1f}", f"{reduce_ms:.2f}", f"{100 * reduce_ms / step_ms:.1f}%",
-                     f"{med[2]['isolated_allreduce_ms']:.2f}", f"{med[2]['buffer_mb']:.1f}"]
+                     f"{med[2]['isolated_allreduce_ms']:.2f}", f"{med[2]['buffer_mb']:.1f}",
+                     runs[2][0]["allreduce"]]
         print(f"| {name} | {med[1]['samples_per_second']:.0f} | {med[2]['samples_per_second']:.0f} | "
               f"{speedup:.2f}x | {' | '.join(cells)} |", flush=True)
     print(f"load average after: {os.getloadavg()[0]:.1f}")

@@ -12,7 +12,7 @@ batch ``k`` may use another number of processes. Shares differ by at most one sa
 from __future__ import annotations
 
 from ..data import DataLoader
-from ..errors import ConfigError
+from ..errors import ConfigError, StateError
 
 
 def shard_bounds(batch: int, rank: int, size: int) -> tuple[int, int]:
@@ -36,6 +36,14 @@ def check_batch_size(batch_size: int, num_samples: int, size: int, drop_last: bo
         raise ConfigError(f"--batch-size {batch_size}: the last batch of each epoch has {last} of the "
                           f"{num_samples} samples, fewer than the {size} processes; choose a batch size "
                           f"that divides {num_samples} or leaves a last batch of at least {size}")
+
+
+def check_global_batch(n: int, n_global: int | None) -> None:
+    """The ranks' shares of one step, summed to ``n`` by the all-reduce, must make the global batch
+    ``n_global`` when it is known; ``StateError`` otherwise (the ranks are at different steps)."""
+    if n_global and n != n_global:
+        raise StateError(f"GradientReducer: the ranks' batches sum to {n} samples, not the {n_global} "
+                         "expected: the ranks are at different steps")
 
 
 class ShardedLoader(DataLoader):

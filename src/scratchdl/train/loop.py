@@ -241,6 +241,8 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, epochs: int = 10, 
             _end_epoch(ctx, val_data, classify, time.perf_counter() - started, state.seen - first)
             for cb in callbacks:
                 cb.on_epoch_end(ctx)
+    if reducer is not None:  # every rank ends here together; after an error the window lives until MPI ends
+        reducer.close()
     return state
 
 
