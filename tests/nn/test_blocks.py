@@ -206,7 +206,11 @@ def test_without_blocks_of_ours_products_run_on_blas_threads_and_elementwise_wor
     blocks.run_elementwise(lambda i0, i1: ranges.append((i0, i1)), 1 << 20, 8)
     assert len(ranges) == 8                                         # 1 MB blocks over the threads
     fake.seen.clear()
-    blocks.matmul(np.ones((8, 8)), np.ones((8, 8)))               # blocks ran just now: one thread
+    blocks.matmul(np.ones((8, 8)), np.ones((8, 8)))               # elementwise work claims no cores
+    assert fake.seen == [2, 4]
+    blocks.run_blocks(lambda n0, n1: n0, [(0, 1), (1, 2)])          # a convolution's blocks do
+    fake.seen.clear()
+    blocks.matmul(np.ones((8, 8)), np.ones((8, 8)))
     assert fake.seen == [1, 4]
 
 

@@ -69,7 +69,7 @@ def _shown_texts(fig):
 def enforce_floor(fig, lang: str) -> None:
     """Raise every text smaller than ``font_pt(lang)`` to it (tick labels made later included)."""
     floor = font_pt(lang)
-    fig.canvas.draw()  # creates the tick labels, so they can be checked too
+    fig.draw_without_rendering()  # lays out the tick labels, so they can be checked too; no pixels
     for ax in fig.axes:
         for axis in (ax.xaxis, ax.yaxis):
             labels = axis.get_ticklabels()

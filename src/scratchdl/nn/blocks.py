@@ -26,7 +26,6 @@ The user's own NumPy code between steps keeps BLAS's threads as the user set the
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import os
 import threading
@@ -98,13 +97,20 @@ def run_blocks(work, blocks, xp=np) -> list:
 
     The calling thread works too: it and ``NUM_THREADS - 1`` pool threads each take the next block
     not yet taken until none is left (so a slow block does not hold up a fixed share), and only
-    the pool threads need waking, which costs tens of microseconds a call.
+    the pool threads need waking, which costs tens of microseconds a call. A network that runs
+    blocks keeps BLAS on one thread in its products (``matmul``).
     """
+    return _run_blocks(work, blocks, xp, claim=True)
+
+
+def _run_blocks(work, blocks, xp, claim: bool) -> list:
+    """``run_blocks``; ``claim``: note the time, so that ``matmul`` leaves BLAS's threads asleep."""
+    global _blocks_ran_at
     threads = min(NUM_THREADS, len(blocks)) if xp is np else 1
     if threads <= 1 or getattr(_inside, "blocks", False):
         return [work(n0, n1) for n0, n1 in blocks]
-    global _blocks_ran_at
-    _blocks_ran_at = time.monotonic()
+    if claim:
+        _blocks_ran_at = time.monotonic()
     results = [None] * len(blocks)
     taken = itertools.count()          # next() on it is atomic under the GIL
 
@@ -134,7 +140,7 @@ def run_elementwise(work, size: int, itemsize: int, xp=np) -> None:
     if xp is not np or size * itemsize < ELEMENTWISE_MIN_BYTES or time.monotonic() < _blas_spins_until:
         work(0, size)
     else:
-        run_blocks(work, sample_blocks(size, itemsize, ELEMENTWISE_BLOCK_BYTES), xp)
+        _run_blocks(work, sample_blocks(size, itemsize, ELEMENTWISE_BLOCK_BYTES), xp, claim=False)
 
 
 def add_scaled_(y, alpha: float, x, xp=np) -> None:
@@ -245,17 +251,18 @@ class _BlasThreads:
             ]
         return self._libraries
 
-    @contextlib.contextmanager
-    def held(self, count: int):
+    def held(self, count: int) -> _Held:
+        return _Held(self, count)
+
+    def _enter(self, count: int) -> None:
         with self._lock:
             self._held.append(count)
             self._apply()
-        try:
-            yield self
-        finally:
-            with self._lock:
-                self._held.remove(count)
-                self._apply()
+
+    def _exit(self, count: int) -> None:
+        with self._lock:
+            self._held.remove(count)
+            self._apply()
 
     def _apply(self) -> None:
         """Set every library to the fewest threads held (saving the counts first), or restore them."""
@@ -277,6 +284,23 @@ class _BlasThreads:
         for get, set_, _ in libraries:
             if get() not in (None, wanted):
                 set_(wanted)
+
+
+class _Held:
+    """The context ``_BlasThreads.held(count)`` returns (a class: a generator costs microseconds)."""
+
+    __slots__ = ("owner", "count")
+
+    def __init__(self, owner: _BlasThreads, count: int):
+        self.owner, self.count = owner, count
+
+    def __enter__(self):
+        self.owner._enter(self.count)
+        return self
+
+    def __exit__(self, *exc):
+        self.owner._exit(self.count)
+        return False
 
 
 _blas_threads = _BlasThreads()
