@@ -189,6 +189,21 @@ def test_with_blocks_of_ours_products_hold_blas_to_one_thread_and_restore_it(mon
     assert fake.seen == [] and fake.count == 4
 
 
+def test_overlapping_holds_run_at_the_fewest_threads_and_restore_the_users_count(monkeypatch):
+    """Two Python threads: one's product holds NUM_THREADS, the other's blocks hold one; whichever
+    closes first, BLAS runs at the fewest held, and the user's count comes back at the end."""
+    for first_out in ("product", "blocks"):
+        fake = _fake_blas(monkeypatch, count=2)
+        product, block = blocks._blas_threads.held(2), blocks._blas_threads.held(1)
+        product.__enter__()
+        block.__enter__()
+        assert fake.count == 1
+        (product if first_out == "product" else block).__exit__(None, None, None)
+        assert fake.count == (1 if first_out == "product" else 2)
+        (block if first_out == "product" else product).__exit__(None, None, None)
+        assert fake.count == 2
+
+
 def test_without_blocks_of_ours_products_run_on_blas_threads_and_elementwise_work_waits(monkeypatch):
     """An MLP: products on NUM_THREADS of BLAS's threads; right after one, while those may spin,
     elementwise work stays on the calling thread; once they sleep, it spreads again."""

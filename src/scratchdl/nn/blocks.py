@@ -181,8 +181,7 @@ def matmul(a, b, out=None, add: bool = False, xp=np):
     macs = m * a.shape[1] * b.shape[1]
     if macs < BLAS_SINGLE_THREAD_MACS or getattr(_inside, "blocks", False):
         return _product(np.matmul, a, b, out, add)
-    now = time.monotonic()
-    if NUM_THREADS > 1 and now - _blocks_ran_at > BLAS_SPIN_SECONDS:
+    if NUM_THREADS > 1 and time.monotonic() - _blocks_ran_at > BLAS_SPIN_SECONDS:
         with _blas_threads.held(NUM_THREADS):
             out = _product(np.matmul, a, b, out, add)
         _blas_spins_until = time.monotonic() + BLAS_SPIN_SECONDS
@@ -230,7 +229,7 @@ class _BlasThreads:
     def __init__(self):
         self._lock = threading.Lock()
         self._held: list[int] = []
-        self._saved: list | None = None     # [(set_num_threads, count to restore)] while held
+        self._saved: list | None = None     # [(get, set, count to restore)] while any is held
         self._libraries = None
 
     def libraries(self) -> list:
@@ -265,25 +264,18 @@ class _BlasThreads:
             self._apply()
 
     def _apply(self) -> None:
-        """Set every library to the fewest threads held (saving the counts first), or restore them."""
-        libraries = self._libraries if self._libraries is not None else self.libraries()
-        if not self._held:
-            for set_, count in self._saved or ():
-                set_(count)
-            self._saved = None
-            return
-        wanted = min(self._held)
+        """Set every library to the fewest threads held, or back to its own count when none is (the
+        counts are saved when the first context opens). Only counts that differ are set."""
         if self._saved is None:
-            self._saved = []
-            for get, set_, _ in libraries:
-                count = get()
-                if count is not None and count != wanted:
-                    self._saved.append((set_, count))
-                    set_(wanted)
-            return
-        for get, set_, _ in libraries:
-            if get() not in (None, wanted):
-                set_(wanted)
+            libraries = self._libraries if self._libraries is not None else self.libraries()
+            self._saved = [(get, set_, get()) for get, set_, _ in libraries]
+        wanted = min(self._held) if self._held else None
+        for get, set_, own in self._saved:
+            target = own if wanted is None else wanted
+            if own is not None and get() != target:
+                set_(target)
+        if wanted is None:
+            self._saved = None
 
 
 class _Held:
