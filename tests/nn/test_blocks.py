@@ -16,7 +16,7 @@ from scratchdl.nn import blocks
 
 def test_sample_blocks_cover_the_batch_in_order(monkeypatch):
     monkeypatch.setattr(blocks, "NUM_THREADS", 2)
-    assert blocks.sample_blocks(10, 100, 350) == [(0, 3), (3, 6), (6, 9), (9, 10)]
+    assert blocks.sample_blocks(10, 100, 350) == [(0, 2), (2, 5), (5, 7), (7, 10)]   # 4 blocks, even
     assert blocks.sample_blocks(10, 100, 10**9) == [(0, 5), (5, 10)]       # one block per thread
     assert blocks.sample_blocks(3, 10**9, 1) == [(0, 1), (1, 2), (2, 3)]  # at least one sample
     assert blocks.sample_blocks(1, 100, 10**9) == [(0, 1)]
@@ -70,7 +70,7 @@ def test_run_elementwise_covers_every_element_once(monkeypatch):
     monkeypatch.setattr(blocks, "ELEMENTWISE_MIN_BYTES", 128)
     seen = []
     blocks.run_elementwise(lambda i0, i1: seen.append((i0, i1)), 50, 4)     # 200 bytes: in blocks
-    assert sorted(seen) == [(0, 16), (16, 32), (32, 48), (48, 50)]
+    assert sorted(seen) == [(0, 12), (12, 25), (25, 37), (37, 50)]     # 4 even ranges of <= 16
     seen.clear()
     blocks.run_elementwise(lambda i0, i1: seen.append((i0, i1)), 10, 4)     # 40 bytes: one range here
     assert seen == [(0, 10)]

@@ -86,10 +86,13 @@ _executor_size = 0
 
 def sample_blocks(n: int, bytes_per_sample: int, budget: int) -> list[tuple[int, int]]:
     """``[(n0, n1), ...]`` covering ``range(n)``, each block at most ``budget`` bytes (one sample at
-    least), and at least ``NUM_THREADS`` blocks when there are that many samples."""
+    least), as many blocks as it takes, rounded up to a multiple of ``NUM_THREADS`` (while there are
+    samples for it) and sizes within one of each other, so that the threads finish together."""
     size = max(1, min(n, budget // max(bytes_per_sample, 1)))
-    size = min(size, max(1, -(-n // max(NUM_THREADS, 1))))
-    return [(n0, min(n0 + size, n)) for n0 in range(0, n, size)]
+    threads = max(NUM_THREADS, 1)
+    count = -(-n // size)
+    count = min(n, -(-count // threads) * threads)
+    return [(k * n // count, (k + 1) * n // count) for k in range(count)]
 
 
 def run_blocks(work, blocks, xp=np) -> list:

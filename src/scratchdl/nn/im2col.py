@@ -132,11 +132,15 @@ def to_flat(a, rows: int, width: int, lead: int = 0, tail: int = 0):
     ``lead + n*rows*width + y*width + x`` (h <= rows, w <= width)."""
     xp = get_array_module(a)
     n, c, h, w = a.shape
-    flat = xp.zeros((c, lead + n * rows * width + tail), dtype=a.dtype)
+    flat = xp.empty((c, lead + n * rows * width + tail), dtype=a.dtype)
     grid = flat[:, lead:lead + n * rows * width].reshape(c, n, rows, width)
+    flat[:, :lead] = 0
+    flat[:, flat.shape[1] - tail:] = 0
 
-    def fill(n0, n1):
+    def fill(n0, n1):           # every position written once: the image, or a zero around it
         grid[:, n0:n1, :h, :w] = a[n0:n1].transpose(1, 0, 2, 3)
+        grid[:, n0:n1, :h, w:] = 0
+        grid[:, n0:n1, h:] = 0
 
     run_blocks(fill, sample_blocks(n, 2 * a.nbytes // max(n, 1), 1 << 20), xp)
     return flat
