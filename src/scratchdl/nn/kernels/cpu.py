@@ -98,8 +98,10 @@ def conv2d_forward(x, weight, bias, stride, padding, input_grad):
 
     def flat_block(n0, n1):
         col = _flat_patch_matrix(flat, kernel, width, n0 * area, (n1 - n0) * area)
-        out = (w2 @ col).reshape(o, n1 - n0, rows, width)                        # Y = W2 col
-        _store(y[n0:n1], out[:, :, :oh, :ow].transpose(1, 0, 2, 3), bias)
+        out = w2 @ col                                                           # Y = W2 col
+        if bias is not None:      # along the product's rows: twice as fast as in y's layout
+            out += bias[:, None]
+        y[n0:n1] = out.reshape(o, n1 - n0, rows, width)[:, :, :oh, :ow].transpose(1, 0, 2, 3)
 
     run_blocks(flat_block, _conv_blocks(n, w2.shape[1] * area * x.itemsize), xp)
     return y, (flat, x.shape)
@@ -136,14 +138,6 @@ def _bias_grad(delta, has_bias, axis=1):
     """:math:`\\sum` of ``delta`` over every axis but the channel one (``axis``: the others),
     a block's share of dL/db; nothing is summed for a layer without bias."""
     return delta.sum(axis=axis) if has_bias else 0
-
-
-def _store(y, out, bias) -> None:
-    """``y[...] = out + b``, in one pass."""
-    if bias is None:
-        y[...] = out
-    else:
-        get_array_module(y).add(out, bias[:, None, None], out=y)
 
 
 def _flat_patch_matrix(flat, kernel, width, start, span):
