@@ -44,13 +44,40 @@ def import_in_order(framework: str, import_first: str) -> list[str]:
     return [name + (" (loaded before)" if name in before else "") for name in names]
 
 
-def serve_steps(conn, framework: str, import_first: str = "numpy") -> None:
-    """The loop of a ``StepServer`` process: build a workload's step when asked, then time repeats."""
-    order = import_in_order(framework, import_first)
+def limit_threads(framework: str, threads: int | None) -> None:
+    """Run ``framework`` on ``threads`` cores (None: all), the way a user would limit it: PyTorch by
+    ``torch.set_num_threads``; scratchdl by ``SCRATCHDL_NUM_THREADS`` (read when it is imported) and
+    its BLAS's own thread count (threadpoolctl)."""
     if framework == "torch":
         import torch
 
-        torch.set_num_threads(os.cpu_count())
+        torch.set_num_threads(threads or os.cpu_count())
+    elif threads:
+        os.environ["SCRATCHDL_NUM_THREADS"] = str(threads)
+
+
+def threads_in_use(framework: str) -> str:
+    """The thread counts this process runs with, in words."""
+    if framework == "torch":
+        import torch
+
+        return f"torch {torch.get_num_threads()}"
+    from threadpoolctl import threadpool_info
+
+    from scratchdl.nn import blocks
+
+    blas = [info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"]
+    return f"blocks {blocks.NUM_THREADS}, BLAS {', '.join(map(str, blas))}"
+
+
+def serve_steps(conn, framework: str, import_first: str = "numpy", threads: int | None = None) -> None:
+    """The loop of a ``StepServer`` process: build a workload's step when asked, then time repeats."""
+    limit_threads(framework, threads)
+    order = import_in_order(framework, import_first)
+    if framework == "scratchdl" and threads:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(threads, user_api="blas")     # held for the life of this process
     from workloads import make_step
 
     step, batch, steps = None, 0, 1
@@ -68,6 +95,8 @@ def serve_steps(conn, framework: str, import_first: str = "numpy") -> None:
             conn.send(process_cpu_seconds())
         elif request[0] == "order":
             conn.send(order)
+        elif request[0] == "threads":
+            conn.send(threads_in_use(framework))
         else:
             return
 
@@ -75,12 +104,12 @@ def serve_steps(conn, framework: str, import_first: str = "numpy") -> None:
 class StepServer:
     """One framework's training steps, timed in a process of its own (``serve_steps``)."""
 
-    def __init__(self, framework: str, import_first: str = "numpy"):
+    def __init__(self, framework: str, import_first: str = "numpy", threads: int | None = None):
         import multiprocessing
 
         context = multiprocessing.get_context("spawn")
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=serve_steps, args=(child, framework, import_first),
+        self.process = context.Process(target=serve_steps, args=(child, framework, import_first, threads),
                                        daemon=True)
         self.process.start()
 

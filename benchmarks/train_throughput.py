@@ -12,10 +12,12 @@ alternate, one process timing while the other waits (so that a burst of load on 
 both), each after ``--pause`` idle seconds (worker threads of the other process may still be spinning),
 and each framework's samples/s is the median over its repeats. PyTorch runs with
 ``torch.set_num_threads(os.cpu_count())``; NumPy's BLAS keeps its own default thread count, reported
-with the environment. Every process imports NumPy before scratchdl, as users write it
-(``--import-first scratchdl``: the other way round, in the scratchdl step server); this module
-imports neither at module level, because each spawned step server imports it again. Peak memory of
-a W4 step is measured by ``peak_memory.py`` in fresh processes.
+with the environment. ``--threads 1`` runs both on one core (scratchdl as a user would limit it:
+``SCRATCHDL_NUM_THREADS`` and its BLAS's thread count), which separates the speed of the arithmetic
+from how well each library spreads it over the cores. Every process imports NumPy before scratchdl,
+as users write it (``--import-first scratchdl``: the other way round, in the scratchdl step server);
+this module imports neither at module level, because each spawned step server imports it again.
+Peak memory of a W4 step is measured by ``peak_memory.py`` in fresh processes.
 """
 
 from __future__ import annotations
@@ -159,6 +161,9 @@ def format_environment(env: dict) -> str:
         f"{env['steal_share']:.0%} (steal)",
         f"python {env['python']}, numpy {env['numpy']}, torch {env['torch']} "
         f"(torch threads {env['torch_threads']})",
+        "cores per framework: " + (f"{env['threads']} (--threads)" if env.get("threads") else "all")
+        + "; threads in the step servers: "
+        + "; ".join(f"{fw}: {n}" for fw, n in env.get("threads_in_use", {}).items()),
         f"numpy BLAS: {blas}",
         "imports in the step servers: " + "; ".join(f"{fw}: {', '.join(order)}"
                                                     for fw, order in env.get("import_order", {}).items()),
@@ -181,8 +186,13 @@ def parse_args(argv=None):
     parser.add_argument("--memory-batch", type=int, default=100)
     parser.add_argument("--import-first", choices=list(IMPORT_ORDERS), default="numpy",
                         help="what the scratchdl step server imports first (users: numpy)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="cores each framework may use (default: all); 1 compares single-core speed")
     parser.add_argument("--json", type=Path, default=None, help="write all results to this file")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.threads is not None and args.threads < 1:
+        parser.error(f"--threads must be at least 1, got {args.threads}")
+    return args
 
 
 def main(argv=None) -> dict:
@@ -192,10 +202,12 @@ def main(argv=None) -> dict:
     from workloads import FRAMEWORKS, WORKLOADS
 
     args = parse_args(argv)
-    torch.set_num_threads(os.cpu_count())
+    torch.set_num_threads(args.threads or os.cpu_count())
     env = environment()
-    servers = {fw: StepServer(fw, args.import_first) for fw in FRAMEWORKS}
+    env["threads"] = args.threads
+    servers = {fw: StepServer(fw, args.import_first, args.threads) for fw in FRAMEWORKS}
     env["import_order"] = {fw: server.ask("order") for fw, server in servers.items()}
+    env["threads_in_use"] = {fw: server.ask("threads") for fw, server in servers.items()}
     results, start = [], cpu_snapshot(servers)
     try:
         for name in args.workloads:

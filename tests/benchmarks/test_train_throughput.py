@@ -24,3 +24,24 @@ def test_the_script_runs_every_workload_and_reports_a_table(tmp_path, capsys):
     assert report["memory"]["results"]["scratchdl"]["batch"] == 4
     assert "OPENBLAS_CORETYPE" in report["environment"]["env"]
     assert "numpy BLAS" in printed and "peak memory of a W4 step" in printed
+
+
+def test_threads_limits_both_frameworks_and_is_reported(tmp_path, capsys):
+    out = tmp_path / "result.json"
+    script = load_script("train_throughput")
+    script.main(["--workloads", "W4", "--repeats", "1", "--warmup", "1", "--min-time", "0", "--pause", "0",
+                 "--batch", "2", "--no-memory", "--threads", "1", "--json", str(out)])
+    env = json.loads(out.read_text())["environment"]
+    assert env["threads"] == 1
+    assert env["threads_in_use"]["torch"] == "torch 1"
+    assert env["threads_in_use"]["scratchdl"].startswith("blocks 1, BLAS 1")
+    assert "cores per framework: 1 (--threads)" in capsys.readouterr().out
+
+
+def test_threads_below_one_is_refused(capsys):
+    import pytest
+
+    with pytest.raises(SystemExit) as stop:
+        load_script("train_throughput").parse_args(["--threads", "0"])
+    assert stop.value.code == 2
+    assert "--threads must be at least 1, got 0" in capsys.readouterr().err
