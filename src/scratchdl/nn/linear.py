@@ -26,8 +26,9 @@ class Linear(Module):
     same arrays: ``W`` is ``weight.data``, ``b`` is ``bias.data``, ``dW`` is ``weight.grad`` and
     ``db`` is ``bias.grad``.
 
-    The products run with BLAS on one thread, large ones split by rows over the cores
-    (``blocks.matmul``), so that BLAS's own threads are never left spinning after them.
+    The products go through ``blocks.matmul``: on BLAS's own threads in an MLP, and in a network
+    that runs convolution blocks, with BLAS on one thread and large products split by rows over
+    the cores, so that BLAS's threads are not left spinning beside the blocks.
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
