@@ -140,7 +140,8 @@ def conv_floor(channels_in: int, channels_out: int, side: int, batch: int, repea
 
 
 def format_report(products: list[dict], convs: list[dict], threads: int) -> str:
-    lines = [f"W2's products ({threads} threads, ms, minimum):", "",
+    cores = f"{threads} thread{'s' if threads > 1 else ''}"
+    lines = [f"W2's products ({cores}, ms, minimum):", "",
              "| product | shape | NumPy (OpenBLAS) | PyTorch (MKL) | NumPy GFLOP/s | PyTorch GFLOP/s |",
              "|---|---|---:|---:|---:|---:|"]
     for r in products:
@@ -148,7 +149,7 @@ def format_report(products: list[dict], convs: list[dict], threads: int) -> str:
                      f"{r['gflop'] / r['numpy_ms'] * 1e3:.0f} | {r['gflop'] / r['torch_ms'] * 1e3:.0f} |")
     numpy_total, torch_total = (sum(r[k] for r in products) for k in ("numpy_ms", "torch_ms"))
     lines += [f"| **all** | | **{numpy_total:.2f}** | **{torch_total:.2f}** | | |", "",
-              f"W4's 3x3 conv layers against the im2col floor ({threads} threads, ms, median):", "",
+              f"W4's 3x3 conv layers against the im2col floor ({cores}, ms, median):", "",
               "| layer | forward | its floor | backward | its floor | PyTorch forward | PyTorch backward |",
               "|---|---:|---:|---:|---:|---:|---:|"]
     keys = ("forward_ms", "forward_floor_ms", "backward_ms", "backward_floor_ms", "torch_forward_ms",
@@ -166,17 +167,24 @@ def main(argv=None) -> dict:
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--batch", type=int, default=None, help="override the batch sizes (smoke tests)")
     args = parser.parse_args(argv)
+    if args.threads is not None and args.threads < 1:
+        parser.error(f"--threads must be at least 1, got {args.threads}")
     threads = args.threads or os.cpu_count()
-    if threads < 1:
-        parser.error(f"--threads must be at least 1, got {threads}")
-    os.environ["SCRATCHDL_NUM_THREADS"] = str(threads)        # read when scratchdl is imported
     import torch
     from threadpoolctl import threadpool_limits
 
+    from scratchdl.nn import blocks
+
+    own_threads, own_torch_threads = blocks.NUM_THREADS, torch.get_num_threads()
+    blocks.NUM_THREADS = threads
     torch.set_num_threads(threads)
-    with threadpool_limits(threads, user_api="blas"):
-        products = compare_products(args.batch or 256, args.repeats)
-        convs = [conv_floor(c, o, side, args.batch or 100, args.repeats) for c, o, side in W4_CONVS]
+    try:
+        with threadpool_limits(threads, user_api="blas"):
+            products = compare_products(args.batch or 256, args.repeats)
+            convs = [conv_floor(c, o, side, args.batch or 100, args.repeats) for c, o, side in W4_CONVS]
+    finally:
+        blocks.NUM_THREADS = own_threads
+        torch.set_num_threads(own_torch_threads)
     print(format_report(products, convs, threads))
     return {"products": products, "convs": convs, "threads": threads}
 

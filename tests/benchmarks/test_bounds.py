@@ -23,3 +23,12 @@ def test_the_products_are_those_of_a_w2_step():
     assert ((4, 784), (784, 1024)) in shapes and ((1024, 4), (4, 1024)) in shapes   # x W, x^T delta
     assert ((4, 1024), (1024, 1024)) in shapes                                      # delta W^T
     assert not any(a.shape == (4, 1024) and b.shape == (1024, 784) for (_, a, b) in products)  # no dL/dx
+
+
+def test_threads_below_one_is_refused(capsys):
+    import pytest
+
+    with pytest.raises(SystemExit) as stop:
+        load_script("bounds").main(["--threads", "0"])
+    assert stop.value.code == 2
+    assert "--threads must be at least 1, got 0" in capsys.readouterr().err
