@@ -46,7 +46,7 @@ from ..im2col import (
 # is still in cache when the matrix product reads it, and the blocks are shared out among the cores
 # (``blocks``). Measured on W4's 16->16 3x3 layer, batch 100, 2 cores: about twice as fast forward
 # and backward as one product over the whole batch (a 52 MB patch matrix, written to memory and
-# read back, and the copies on one core). 2 MB rather than 4 MB: a W4 step 8% faster on an Intel Xeon
+# read back, and the copies on one core). 2 MB rather than 4 MB: a W4 step 6-8% faster on an Intel Xeon
 # with 1.25 MB of L2 per core (the patch matrix is written and read while it is still in L2 or L3).
 PATCH_BLOCK_BYTES = 2 << 20
 
