@@ -13,9 +13,16 @@ _default_dtype = np.dtype(np.float32)
 _rng = np.random.default_rng()
 
 
+def _is_cupy_array(x) -> bool:
+    """Whether ``x`` is a CuPy array, by its type alone (no CuPy import)."""
+    return type(x) is not np.ndarray and type(x).__module__.split(".")[0] == "cupy"
+
+
 def get_array_module(x):
     """NumPy or CuPy, whichever ``x`` belongs to (NumPy for anything that is not a CuPy array)."""
-    if type(x) is not np.ndarray and type(x).__module__.split(".")[0] == "cupy":
+    if type(x) is np.ndarray:           # the common case, without a call (layers ask at every step)
+        return np
+    if _is_cupy_array(x):
         import cupy
 
         return cupy
@@ -24,7 +31,7 @@ def get_array_module(x):
 
 def to_numpy(x) -> np.ndarray:
     """A host (NumPy) copy of ``x``, or ``x`` itself when it already is one."""
-    if type(x).__module__.split(".")[0] == "cupy":
+    if _is_cupy_array(x):
         return x.get()
     return np.asarray(x)
 
@@ -37,7 +44,7 @@ def device_of(x) -> str:
 
     Only the array's type is looked at: no CuPy import, no host synchronisation.
     """
-    return "cuda" if type(x) is not np.ndarray and type(x).__module__.split(".")[0] == "cupy" else "cpu"
+    return "cuda" if _is_cupy_array(x) else "cpu"
 
 
 def check_device(name: str) -> str:
