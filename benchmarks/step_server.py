@@ -46,8 +46,8 @@ def import_in_order(framework: str, import_first: str) -> list[str]:
 
 def limit_threads(framework: str, threads: int | None) -> None:
     """Run ``framework`` on ``threads`` cores (None: all), the way a user would limit it: PyTorch by
-    ``torch.set_num_threads``; scratchdl by ``SCRATCHDL_NUM_THREADS`` (read when it is imported) and
-    its BLAS's own thread count (threadpoolctl)."""
+    ``torch.set_num_threads``; scratchdl by ``SCRATCHDL_NUM_THREADS``, read when it is imported (so
+    before the imports; its BLAS's own thread count is limited after them, in ``serve_steps``)."""
     if framework == "torch":
         import torch
 
