@@ -14,6 +14,9 @@ from device_helpers import Device, cuda_unavailable
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "cuda: runs on a GPU through CuPy (skipped without one)")
+    config.addinivalue_line(
+        "markers", "slow: takes seconds, left out of the README's `pytest`; `pytest -m slow` (and .ci/run) runs them"
+    )
 
 
 @pytest.fixture(scope="session", params=["cpu", pytest.param("cuda", marks=pytest.mark.cuda)])
