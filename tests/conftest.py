@@ -15,7 +15,7 @@ from device_helpers import Device, cuda_unavailable
 def pytest_configure(config):
     config.addinivalue_line("markers", "cuda: runs on a GPU through CuPy (skipped without one)")
     config.addinivalue_line(
-        "markers", "slow: takes seconds, left out of the README's `pytest`; `pytest -m slow` (and .ci/run) runs them"
+        "markers", "slow: takes seconds; left out of plain `pytest`, run by `pytest -m slow` and .ci/run"
     )
 
 

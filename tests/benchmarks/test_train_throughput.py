@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 import math
 
+import pytest
 from benchmark_scripts import load_script
 
 
+@pytest.mark.slow
 def test_the_script_runs_every_workload_and_reports_a_table(tmp_path, capsys):
     out = tmp_path / "result.json"
     script = load_script("train_throughput")
@@ -26,6 +28,7 @@ def test_the_script_runs_every_workload_and_reports_a_table(tmp_path, capsys):
     assert "numpy BLAS" in printed and "peak memory of a W4 step" in printed
 
 
+@pytest.mark.slow
 def test_threads_limits_both_frameworks_and_is_reported(tmp_path, capsys):
     out = tmp_path / "result.json"
     script = load_script("train_throughput")

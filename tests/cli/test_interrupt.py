@@ -50,6 +50,7 @@ def interrupt_at_random_step(out, sig, rng):
     return proc
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
 def test_interrupt_then_resume_is_bit_identical(tmp_path, reference, sig):
     rng = random.Random(int.from_bytes(os.urandom(4), "little"))

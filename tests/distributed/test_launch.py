@@ -75,6 +75,7 @@ def wait_for_checkpoint(job, out, min_step: int = 0, seconds: float = 60) -> Non
 
 
 @needs_mpi
+@pytest.mark.slow
 def test_killed_rank_ends_the_job_and_the_last_checkpoint_resumes(tmp_path):
     out = tmp_path / "run"
     job = popen(2, *TRAIN, "--epochs", "10000", "--batch-size", "8", "--checkpoint-every", "1", "--out", out)

@@ -10,7 +10,7 @@ from safetensors.numpy import load_file
 
 from scratchdl import checkpoint
 
-pytestmark = needs_mpi
+pytestmark = [needs_mpi, pytest.mark.slow]
 WORKER = Path(__file__).with_name("worker.py")
 # spiral: 240 training samples; global batch 11 -> shares 5 + 6, last batch 9 -> 4 + 5 (uneven).
 TRAIN = ["-m", "scratchdl", "train", "--model", "mlp", "--hidden", "16,16", "--dataset", "spiral",

@@ -6,6 +6,8 @@ from experiment_helpers import assert_figures_ok, run_quick
 from scratchdl.experiments import cnn
 from scratchdl.models import build
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):

@@ -15,8 +15,9 @@ from report_browser import chromium, measure
 from scratchdl import experiments
 from scratchdl.experiments import figures
 
-pytestmark = pytest.mark.skipif(chromium() is None, reason="Chromium is not installed "
-                                "(apt-get install chromium fonts-ipafont-gothic)")
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(chromium() is None, reason="Chromium is not installed "
+                                 "(apt-get install chromium fonts-ipafont-gothic)")]
 
 ROOT = Path(__file__).parents[2]
 WIDTHS = (1280, 390)

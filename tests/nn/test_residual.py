@@ -51,6 +51,7 @@ cases = st.tuples(st.integers(1, 3), st.integers(1, 3), st.sampled_from([1, 2]),
                   st.integers(3, 6), st.integers(0, 2**32 - 1))
 
 
+@pytest.mark.slow
 @settings(max_examples=50, deadline=None)
 @given(case=cases, training=st.booleans())
 @example(case=(2, 2, 1, 5, 0), training=True)       # identity shortcut: x feeds both branches

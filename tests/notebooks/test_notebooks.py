@@ -37,6 +37,7 @@ def test_opens_with_what_the_learner_will_see(path):
     assert first.startswith("# ") and "このノートで見ること" in first
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_runs_top_to_bottom_in_a_minute(path, tmp_path):
     nbformat = pytest.importorskip("nbformat")
