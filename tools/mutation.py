@@ -72,6 +72,8 @@ def prepare(name: str, spec: dict) -> Path:
         "pytest_add_cli_args_test_selection": [t for t in spec["tests"] if (ROOT / t).exists()],
         "pytest_add_cli_args": pytest_args,
         "use_git_change_detection": False,
+        # a mutant that loops forever (``k += 1`` -> ``k = 1``) is stopped at 3x its tests' time, not 15x
+        "timeout_multiplier": 3.0,
     }
     lines = ["", "[tool.mutmut]"] + [f"{key} = {json.dumps(value)}" for key, value in section.items()]
     (work / "pyproject.toml").write_text((ROOT / "pyproject.toml").read_text() + "\n".join(lines) + "\n")
