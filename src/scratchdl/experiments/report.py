@@ -172,7 +172,9 @@ def rerender(out_dir) -> Path:
 
 # ---- numbers as rows -----------------------------------------------------------------------------
 def plain(value):
-    """``value`` with NumPy scalars/arrays, Paths and non-finite floats made JSON-friendly."""
+    """``value`` with NumPy scalars/arrays and Paths made JSON-friendly, and non-finite floats
+    written as the strings ``"nan"``, ``"inf"`` and ``"-inf"``, so that ``results.json`` is strict
+    JSON (bare ``NaN``/``Infinity`` are not JSON, and strict parsers refuse them)."""
     if isinstance(value, dict):
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -234,7 +236,7 @@ def _results_json(entries, meta: dict, out_dir: Path) -> str:
             item["figures"] = [_relative(p, out_dir) for p in e["result"].figures]
         experiments.append(item)
     doc = {**meta, "failed": [e["name"] for e in entries if e["error"]], "experiments": experiments}
-    return json.dumps(plain(doc), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(plain(doc), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 def _settings_line(entries, meta: dict) -> str:

@@ -206,6 +206,9 @@ def batch_norm(b, m, x, path):
         shift = b.initializer(f"{p}/zeros", np.zeros(m.num_features))
     mean = b.initializer(_join(path, "running_mean"), m.running_mean)
     var = b.initializer(_join(path, "running_var"), m.running_var)
+    if b.dtype == np.float64:  # ONNX's epsilon attribute is a float32: add eps in the graph's float64
+        var = b.node("Add", [var, b.scalar(f"{p}/eps", m.eps)], f"{p}/var_eps")
+        return b.node("BatchNormalization", [x, scale, shift, mean, var], p, epsilon=0.0)
     return b.node("BatchNormalization", [x, scale, shift, mean, var], p, epsilon=float(m.eps))
 
 
@@ -227,7 +230,14 @@ register(Identity, Dropout, Dropout2d)(_unary("Identity"))
 
 @register(LeakyReLU)
 def leaky_relu(b, m, x, path):
-    return b.node("LeakyRelu", [x], _label(m, path), alpha=float(m.negative_slope))
+    """``LeakyRelu``; in a float64 graph ``Where(x < 0, x * slope, x)``, since ONNX's ``alpha``
+    attribute is a float32 (0.2 would become 0.20000000298)."""
+    p = _label(m, path)
+    if b.dtype != np.float64:
+        return b.node("LeakyRelu", [x], p, alpha=float(m.negative_slope))
+    negative = b.node("Less", [x, b.scalar(f"{p}/zero", 0.0)], f"{p}/Less")
+    scaled = b.node("Mul", [x, b.scalar(f"{p}/negative_slope", m.negative_slope)], f"{p}/Mul")
+    return b.node("Where", [negative, scaled, x], p)
 
 
 @register(Softmax)

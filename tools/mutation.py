@@ -1,0 +1,167 @@
+"""The mutation pass: mutmut, module by module, each with its own fast tests (not part of CI).
+
+    pip install -e ".[test,mutation]"
+    python tools/mutation.py                 # every module of mutation/modules.toml (an hour or more)
+    python tools/mutation.py train cli       # some of them
+    python tools/mutation.py --summary       # the table again, from the last runs, without running
+    python tools/mutation.py --survivors cli # the diff of every mutant of cli that no test killed
+
+Each module runs in its own folder ``build/mutation/<module>/`` (a copy of src/, tests/ and
+pyproject.toml with a ``[tool.mutmut]`` section made from ``mutation/modules.toml``), under
+``nice -n 15``, one mutant at a time. mutmut first runs the module's tests once to learn which test
+calls which function, then runs each mutant against the tests that call its function. Tests that
+start subprocesses (``mpiexec -n 2``) report the functions those called (``mutation/sitecustomize.py``
+and ``mutation/subprocess_hits.py``), so they count too.
+
+The score of a module is killed / (mutants - equivalent): a mutant killed by a test, a timeout or
+a crash counts as killed; one that survived or that no test reached counts against the score.
+``mutation/equivalent.toml`` lists the mutants that cannot change any behaviour, each with why.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tomllib
+from collections import Counter
+from fnmatch import fnmatch
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIG = ROOT / "mutation"
+WORK = ROOT / "build" / "mutation"
+
+# mutmut's exit codes of a mutant's test run, as its stats.py reads them.
+KILLED = {1: "killed", 3: "killed", 36: "timeout", 24: "timeout", -24: "timeout", 152: "timeout",
+          255: "timeout", -11: "segfault", -9: "segfault", 37: "caught by type check"}
+NOT_KILLED = {0: "survived", 5: "no tests", 33: "no tests", None: "not checked"}
+
+
+def modules() -> dict:
+    return tomllib.loads((CONFIG / "modules.toml").read_text())
+
+
+def equivalents() -> dict[str, str]:
+    """mutant name -> why it cannot change behaviour, over every module."""
+    path = CONFIG / "equivalent.toml"
+    doc = tomllib.loads(path.read_text()) if path.exists() else {}
+    return {name: why for table in doc.values() for name, why in table.items()}
+
+
+def prepare(name: str, spec: dict) -> Path:
+    """A fresh working folder for module ``name``: src/, tests/, docs/report and a pyproject.toml
+    whose ``[tool.mutmut]`` mutates ``spec["mutate"]`` with ``spec["tests"]``."""
+    work = WORK / name
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis", ".pytest_cache")
+    shutil.copytree(ROOT / "src", work / "src", ignore=ignore)
+    shutil.copytree(ROOT / "tests", work / "tests", ignore=ignore)
+    shutil.copytree(ROOT / "docs" / "report", work / "docs" / "report")
+    pytest_args = ["-p", "no:cacheprovider", "-p", "subprocess_hits"]
+    if "markers" in spec:
+        pytest_args += ["-m", spec["markers"]]
+    section = {
+        "source_paths": ["src/"],
+        "only_mutate": spec["mutate"],
+        "also_copy": ["docs/report"],
+        "pytest_add_cli_args_test_selection": [t for t in spec["tests"] if (ROOT / t).exists()],
+        "pytest_add_cli_args": pytest_args,
+        "use_git_change_detection": False,
+        # a mutant that loops forever (``k += 1`` -> ``k = 1``) is stopped at 3x its tests' time, not 15x
+        "timeout_multiplier": 3.0,
+    }
+    lines = ["", "[tool.mutmut]"] + [f"{key} = {json.dumps(value)}" for key, value in section.items()]
+    (work / "pyproject.toml").write_text((ROOT / "pyproject.toml").read_text() + "\n".join(lines) + "\n")
+    return work
+
+
+def run(name: str, spec: dict) -> None:
+    work = prepare(name, spec)
+    env = {k: v for k, v in os.environ.items() if k != "SCRATCHDL_MUTATION_HITS"}
+    # mutmut puts its mutated copy first on sys.path itself; the MPI tests pass it on to their ranks
+    env["PYTHONPATH"] = str(CONFIG)
+    env.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1", MPLBACKEND="Agg")
+    print(f"== {name}: mutating {', '.join(spec['mutate'])}", flush=True)
+    with open(work / "mutmut.log", "w") as log:
+        subprocess.run(["nice", "-n", "15", sys.executable, "-m", "mutmut", "run", "--max-children", "1"],
+                       cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT, check=False)
+
+
+def results(name: str, spec: dict) -> dict[str, int | None]:
+    """mutant name -> exit code of its test run, from the last run of module ``name``."""
+    codes: dict[str, int | None] = {}
+    mutants = WORK / name / "mutants"
+    for meta in sorted(mutants.glob("src/**/*.py.meta")):
+        source = str(meta.relative_to(mutants))[: -len(".meta")]
+        if any(fnmatch(source, pattern) for pattern in spec["mutate"]):
+            codes.update(json.loads(meta.read_text())["exit_code_by_key"])
+    return codes
+
+
+def score(name: str, spec: dict, equivalent: dict[str, str]) -> dict:
+    codes = results(name, spec)
+    statuses = Counter(KILLED.get(code) or NOT_KILLED.get(code, "suspicious") for code in codes.values())
+    equal = sum(1 for mutant in codes if mutant in equivalent)
+    killed = sum(1 for mutant, code in codes.items() if code in KILLED and mutant not in equivalent)
+    left = [m for m, code in codes.items() if code not in KILLED and m not in equivalent]
+    counted = len(codes) - equal
+    return {"module": name, "mutants": len(codes), "killed": killed, "equivalent": equal, "left": left,
+            "statuses": dict(statuses), "score": killed / counted if counted else float("nan")}
+
+
+def summary(names) -> str:
+    equivalent = equivalents()
+    specs = modules()
+    rows = [score(name, specs[name], equivalent) for name in names]
+    lines = ["| module | mutants | killed | equivalent | left | score |", "|---|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        lines.append(f"| {r['module']} | {r['mutants']} | {r['killed']} | {r['equivalent']} | "
+                     f"{len(r['left'])} | {100 * r['score']:.1f}% |")
+    total = {k: sum(r[k] for r in rows) for k in ("mutants", "killed", "equivalent")}
+    left = sum(len(r["left"]) for r in rows)
+    counted = total["mutants"] - total["equivalent"]
+    lines.append(f"| **all** | {total['mutants']} | {total['killed']} | {total['equivalent']} | {left} | "
+                 f"{100 * total['killed'] / max(counted, 1):.1f}% |")
+    return "\n".join(lines)
+
+
+def survivors(name: str) -> None:
+    """Print the diff of each mutant of ``name`` that no test killed and that is not listed as equivalent."""
+    spec = modules()[name]
+    left = score(name, spec, equivalents())["left"]
+    env = {**os.environ, "PYTHONPATH": str(CONFIG)}
+    for mutant in left:
+        shown = subprocess.run([sys.executable, "-m", "mutmut", "show", mutant], cwd=WORK / name, env=env,
+                               capture_output=True, text=True, check=False)
+        print(shown.stdout)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("modules", nargs="*", help="modules of mutation/modules.toml (default: all)")
+    parser.add_argument("--summary", action="store_true", help="print the table of the last runs only")
+    parser.add_argument("--survivors", action="store_true", help="print the mutants no test killed")
+    args = parser.parse_args(argv)
+    specs = modules()
+    names = args.modules or list(specs)
+    unknown = [n for n in names if n not in specs]
+    if unknown:
+        parser.error(f"unknown module {', '.join(unknown)}; valid: {', '.join(specs)}")
+    if args.survivors:
+        for name in names:
+            survivors(name)
+        return 0
+    if not args.summary:
+        for name in names:
+            run(name, specs[name])
+    print(summary([n for n in names if (WORK / n / "mutants").exists()]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
