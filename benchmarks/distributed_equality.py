@@ -1,8 +1,8 @@
 """How close `mpiexec -n N scratchdl train` ends to one process: the largest weight difference, for one
 step, for a few dozen steps, and for the default command (Adam, 40 epochs).
 
-    python benchmarks/distributed_equality.py                   # every case, N = 2 (about 2 minutes idle)
-    python benchmarks/distributed_equality.py --no-default      # the short cases only (seconds)
+    python benchmarks/distributed_equality.py                      # every case, N = 2 (about 3 minutes idle)
+    python benchmarks/distributed_equality.py --cases one-step 44-steps   # the short cases only (seconds)
     python benchmarks/distributed_equality.py --json out.json
 
 Method: each case is one `scratchdl train` command run twice, alone and under `mpiexec -n N`, into
@@ -34,10 +34,8 @@ sys.path.insert(0, str(HERE))
 from distributed import env, mpiexec  # noqa: E402
 
 SPIRAL = ["--model", "mlp", "--hidden", "16,16", "--dataset", "spiral", "--scheduler", "none", "--seed", "2"]
-SHORT_CASES = [  # name, steps, options
-    ("one step", 1, ["--batch-size", "240", "--epochs", "1"]),
-    ("44 steps", 44, ["--batch-size", "11", "--epochs", "2"]),
-]
+SHORT_CASES = {"one-step": ["--batch-size", "240", "--epochs", "1"],
+               "44-steps": ["--batch-size", "11", "--epochs", "2"]}
 
 
 def train(folder: Path, n: int, options: list[str], threads: int = 1) -> dict:
@@ -72,7 +70,10 @@ def compare(name: str, options: list[str], n: int, threads: tuple[int, int] = (1
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--processes", type=int, default=2, help="N (default 2)")
-    parser.add_argument("--no-default", action="store_true", help="skip the 40-epoch default command")
+    cases = [*SHORT_CASES, "default"]
+    parser.add_argument("--cases", nargs="+", choices=cases, default=cases)
+    parser.add_argument("--optimizers", nargs="+", choices=["sgd", "adam"], default=["sgd", "adam"],
+                        help="of the short cases (the default command's is Adam)")
     parser.add_argument("--json", help="write the results here too")
     args = parser.parse_args()
     n = args.processes
@@ -87,12 +88,12 @@ def main() -> None:
         print(f"| {row['case']} | {optimizer} | {dtype} | {processes} | {row['largest_difference']:.2g} | "
               f"{row['relative']:.2g} | {accuracy} |", flush=True)
 
-    for name, _, case in SHORT_CASES:
-        for optimizer in ("sgd", "adam"):
+    for name in [c for c in args.cases if c in SHORT_CASES]:
+        for optimizer in args.optimizers:
             for dtype in ("float32", "float64"):
-                options = [*SPIRAL, *case, "--optimizer", optimizer, "--dtype", dtype]
-                report(compare(name, options, n), optimizer, dtype, str(n))
-    if not args.no_default:
+                options = [*SPIRAL, *SHORT_CASES[name], "--optimizer", optimizer, "--dtype", dtype]
+                report(compare(name.replace("-", " "), options, n), optimizer, dtype, str(n))
+    if "default" in args.cases:
         for dtype in ("float32", "float64"):
             default = ["--dtype", dtype]
             report(compare("default command, 40 epochs", default, n), "adam", dtype, str(n))

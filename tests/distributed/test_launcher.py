@@ -35,6 +35,9 @@ SRUN = Launcher("Slurm", 4, 3, "SLURM_STEP_NUM_TASKS=4")
     # mpiexec inside a Slurm allocation: the allocation's variables stay, mpiexec's count
     ({"SLURM_STEP_NUM_TASKS": "1", "SLURM_PROCID": "0", "PMI_SIZE": "2", "PMI_RANK": "0"}, HYDRA),
     ({"SLURM_NTASKS": "4", "SLURM_PROCID": "0"}, None),  # an sbatch script itself is one process
+    # srun --mpi=pmi2 sets PMI_* to the step's own count: Slurm, which either MPI may join
+    ({"SLURM_STEP_NUM_TASKS": "2", "SLURM_PROCID": "1", "PMI_SIZE": "2", "PMI_RANK": "1"},
+     Launcher("Slurm", 2, 1, "PMI_SIZE=2")),
 ])
 def test_the_launcher_is_read_from_its_environment(environ, expected):
     assert launcher(environ) == expected

@@ -143,13 +143,16 @@ def _initialized_mpi(started):
     try:
         from mpi4py import MPI
     except (ImportError, RuntimeError) as e:  # mpi4py's wheel finds no MPI library
-        first = str(e).splitlines()[0] if str(e) else type(e).__name__
-        raise MPIUnavailable(f"mpi4py cannot load an MPI library ({first}): {INSTALL_HINT}") from None
+        last = str(e).strip().splitlines()[-1] if str(e).strip() else type(e).__name__
+        raise MPIUnavailable(f"mpi4py cannot load an MPI library ({last}): {INSTALL_HINT}") from None
     if not MPI.Is_initialized():
         problem = mismatch_before_init(started, library_name(MPI.Get_library_version()))
         if problem:
             raise MPIMismatch(problem)
-        MPI.Init_thread(MPI.THREAD_MULTIPLE)
+        if mpi4py.rc.threads:  # what mpi4py's own MPI_Init at import would have asked for
+            MPI.Init_thread(getattr(MPI, f"THREAD_{str(mpi4py.rc.thread_level).upper()}"))
+        else:
+            MPI.Init()
     return MPI
 
 

@@ -52,11 +52,18 @@ _VARIABLES = (("Open MPI", "OMPI_COMM_WORLD_SIZE", "OMPI_COMM_WORLD_RANK"),
 
 
 def launcher(environ=None) -> Launcher | None:
-    """The launcher that started this process, from its environment; None when none did."""
+    """The launcher that started this process, from its environment; None when none did.
+
+    ``srun --mpi=pmi2`` sets ``PMI_SIZE`` too: PMI variables that repeat the step's own count and
+    rank are Slurm's (whose tasks either family of MPI may join), not Hydra's.
+    """
     environ = os.environ if environ is None else environ
+    step = (environ.get("SLURM_STEP_NUM_TASKS"), environ.get("SLURM_PROCID"))
     for family, size_var, rank_var in _VARIABLES:
         size, rank = environ.get(size_var, ""), environ.get(rank_var, "0")
         if size.isdigit() and rank.isdigit():
+            if family == "Hydra" and step == (size, rank):
+                family = "Slurm"
             return Launcher(family, int(size), int(rank), f"{size_var}={size}")
     return None
 
