@@ -15,14 +15,7 @@ import sys
 import numpy as np
 
 from ..errors import ConfigError
-from .launcher import (
-    launcher,
-    launcher_rank,  # noqa: F401  (re-exported)
-    launcher_size,  # noqa: F401
-    library_name,
-    mismatch_after_init,
-    mismatch_before_init,
-)
+from .launcher import launcher, library_name, mismatch_after_init, mismatch_before_init
 
 INSTALL_HINT = "pip install -e '.[mpi]' (or pip install mpi4py mpich)"
 
