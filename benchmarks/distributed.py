@@ -3,6 +3,7 @@ and N = 2 processes, one BLAS thread per rank, and the all-reduce's share of a s
 
     python benchmarks/distributed.py                          # W2 W3 W4 + the train job, 3 repeats
     python benchmarks/distributed.py --workloads W3 --repeats 5 --steps 40 --json out.json
+    python benchmarks/distributed.py --workloads --repeats 5         # the default command alone
 
 Method: for each workload, `mpiexec -n N python benchmarks/distributed.py --worker W ...` runs on
 every rank the model of ``workloads.py`` with the workload's batch as the *global* batch: each
@@ -14,9 +15,19 @@ steps, ``--steps`` steps are timed between two barriers; rank 0 reports global s
 mean time of the all-reduce per step (waiting for the slower rank included), and the same
 all-reduce timed alone after a barrier (without waiting for the other rank).
 N = 1 and N = 2 runs alternate, ``--repeats`` times, and the median of each is reported.
-The train job is ``mpiexec -n N scratchdl train --epochs E`` (SimpleConvNet on digits, global batch
-32) and its rate the mean of the history's training samples/s (evaluation not included).
 OMP/OPENBLAS/MKL_NUM_THREADS=1 and SCRATCHDL_NUM_THREADS=1 (no block threads) in every rank, at N = 1 too.
+
+The train job is the default command as a user runs it, ``scratchdl train`` against ``mpiexec -n 2
+scratchdl train`` (SimpleConvNet on digits, Adam, global batch 32, ``--train-epochs`` 40 by default),
+with the BLAS at one thread but scratchdl's own block threads left at their default (the cores,
+shared among the ranks of a machine); its table gives the command's wall seconds (start-up,
+data, training, evaluation, writing), the training seconds (the history's), the samples/s of the
+training and the test accuracy, medians over the repeats.
+
+The machine must be otherwise idle: two ranks that wait for each other at every step lose whole
+time slices when another process takes a core. The CPU time that other processes (and the
+hypervisor: steal) took during the run is measured from /proc/stat, and above 5% the table is
+marked as not a valid scaling measurement.
 """
 
 from __future__ import annotations
@@ -34,6 +45,11 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 SRC = HERE.parent / "src"
+sys.path.insert(0, str(HERE))
+
+from train_throughput import cpu_model, others_share  # noqa: E402  (no NumPy, no torch at import)
+
+BUSY_SHARE = 0.05  # above this share of the CPU time taken by others, the numbers are not valid
 
 
 def mpiexec() -> str:
@@ -113,21 +129,41 @@ def timed_workload(n: int, name: str, steps: int, warmup: int) -> dict:
 
 
 def timed_train(n: int, epochs: int) -> dict:
+    """``scratchdl train --epochs E`` as a user runs it (``mpiexec -n n`` when n > 1): wall and training
+    seconds, training samples/s and test accuracy."""
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "run"
-        cmd = [mpiexec(), "-n", str(n), sys.executable, "-m", "scratchdl", "train", "--epochs", str(epochs),
-               "--no-progress", "--out", str(out)]
-        subprocess.run(cmd, env=env(), capture_output=True, text=True, check=True)
-        history = json.loads((out / "history.json").read_text())
-    rows = history["rows"] if isinstance(history, dict) else history
-    return {"samples_per_second": statistics.mean(r["samples_per_second"] for r in rows)}
+        launch = [mpiexec(), "-n", str(n)] if n > 1 else []
+        cmd = [*launch, sys.executable, "-m", "scratchdl", "train", "--epochs", str(epochs), "--no-progress",
+               "--out", str(out)]
+        user_env = {k: v for k, v in env().items() if k != "SCRATCHDL_NUM_THREADS"}
+        start = time.perf_counter()
+        subprocess.run(cmd, env=user_env, capture_output=True, text=True, check=True)
+        wall = time.perf_counter() - start
+        rows = json.loads((out / "history.json").read_text())
+    return {"wall_seconds": wall, "training_seconds": sum(r["seconds"] for r in rows),
+            "samples_per_second": statistics.mean(r["samples_per_second"] for r in rows),
+            "test_accuracy": rows[-1]["test_accuracy"]}
+
+
+def cpu_snapshot() -> tuple[float, float, float, float]:
+    """(wall seconds, CPU seconds the machine was busy, CPU seconds this process and its finished
+    children (every mpiexec and its ranks) used, steal seconds)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    busy = sum(fields[:7]) - fields[3] - fields[4]  # user, nice, system, irq, softirq
+    tick = os.sysconf("SC_CLK_TCK")
+    t = os.times()
+    return time.perf_counter(), busy / tick, t.user + t.system + t.children_user + t.children_system, \
+        fields[7] / tick
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--workloads", nargs="+", default=["W2", "W3", "W4"])
+    parser.add_argument("--workloads", nargs="*", default=["W2", "W3", "W4"],
+                        help="default W2 W3 W4; none (--workloads alone) times only the train job")
     parser.add_argument("--no-train", action="store_true", help="skip the scratchdl train job")
-    parser.add_argument("--train-epochs", type=int, default=3)
+    parser.add_argument("--train-epochs", type=int, default=40, help="epochs of the train job (default 40, "
+                        "the default command's)")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=3)
@@ -140,11 +176,12 @@ def main() -> None:
     jobs = [(w, lambda n, w=w: timed_workload(n, w, args.steps, args.warmup)) for w in args.workloads]
     if not args.no_train:
         jobs.append(("train", lambda n: timed_train(n, args.train_epochs)))
-    print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-    results = {}
-    print("| workload | N=1 samples/s | N=2 samples/s | speed-up | N=2 step ms | all-reduce ms in step | "
-          "share | all-reduce alone ms | buffer MB | all-reduce |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    print(f"{cpu_model()}, {os.cpu_count()} CPUs; load average before: {os.getloadavg()[0]:.1f}")
+    results, start = {}, cpu_snapshot()
+    if args.workloads:
+        print("| workload | N=1 samples/s | N=2 samples/s | speed-up | N=2 step ms | all-reduce ms in step | "
+              "share | all-reduce alone ms | buffer MB | all-reduce |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for name, job in jobs:
         runs = {1: [], 2: []}
         for _ in range(args.repeats):
@@ -154,15 +191,33 @@ def main() -> None:
                for n in runs}
         speedup = med[2]["samples_per_second"] / med[1]["samples_per_second"]
         results[name] = {"n1": med[1], "n2": med[2], "speedup": speedup, "runs": runs}
-        cells = ["-"] * 6
-        if "allreduce_ms" in med[2]:
-            step_ms, reduce_ms = med[2]["step_ms"], med[2]["allreduce_ms"]
-            cells = [f"{step_ms:.1f}", f"{reduce_ms:.2f}", f"{100 * reduce_ms / step_ms:.1f}%",
-                     f"{med[2]['isolated_allreduce_ms']:.2f}", f"{med[2]['buffer_mb']:.1f}",
-                     runs[2][0]["allreduce"]]
+        if name == "train":
+            continue
+        step_ms, reduce_ms = med[2]["step_ms"], med[2]["allreduce_ms"]
+        cells = [f"{step_ms:.1f}", f"{reduce_ms:.2f}", f"{100 * reduce_ms / step_ms:.1f}%",
+                 f"{med[2]['isolated_allreduce_ms']:.2f}", f"{med[2]['buffer_mb']:.1f}",
+                 runs[2][0]["allreduce"]]
         print(f"| {name} | {med[1]['samples_per_second']:.0f} | {med[2]['samples_per_second']:.0f} | "
               f"{speedup:.2f}x | {' | '.join(cells)} |", flush=True)
-    print(f"load average after: {os.getloadavg()[0]:.1f}")
+    if "train" in results:
+        med = {n: results["train"][f"n{n}"] for n in (1, 2)}
+        print(f"\n| `scratchdl train --epochs {args.train_epochs}` | N=1 | N=2 | speed-up |")
+        print("|---|---:|---:|---:|")
+        for key, label, unit in (("wall_seconds", "wall", " s"), ("training_seconds", "training", " s"),
+                                 ("samples_per_second", "training samples/s", "")):
+            ratio = med[1][key] / med[2][key] if unit else med[2][key] / med[1][key]
+            one, two = (f"{med[n][key]:.{1 if unit else 0}f}{unit}" for n in (1, 2))
+            print(f"| {label} | {one} | {two} | {ratio:.2f}x |")
+        print(f"| test accuracy | {med[1]['test_accuracy']:.4f} | {med[2]['test_accuracy']:.4f} | |")
+    others, steal = others_share(start, cpu_snapshot())
+    results["machine"] = {"cpu": cpu_model(), "cpus": os.cpu_count(), "others_cpu_share": others,
+                          "steal_share": steal}
+    print(f"load average after: {os.getloadavg()[0]:.1f}; other processes used {others:.0%} of the CPU time "
+          f"during the run, the hypervisor took {steal:.0%} (steal)")
+    if others > BUSY_SHARE or steal > BUSY_SHARE:
+        print("warning: other processes or other guests of the hypervisor took CPU time; the scaling "
+              "numbers are not reliable (two ranks wait for each other at every step): rerun on an idle "
+              "machine")
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))
 

@@ -33,7 +33,8 @@ needs_mpi = pytest.mark.skipif(MPIEXEC is None or not have_mpi4py(),
 def env() -> dict:
     """This test's scratchdl first on the path, one BLAS thread per rank, no launcher variables."""
     src = str(Path(scratchdl.__file__).parents[1])
-    e = {k: v for k, v in os.environ.items() if not k.startswith(("PMI_", "OMPI_", "MPI_"))}
+    launchers = ("PMI_", "OMPI_", "MPI_", "PMIX_", "SLURM_")
+    e = {k: v for k, v in os.environ.items() if not k.startswith(launchers)}
     e.update(PYTHONPATH=os.pathsep.join([src, e.get("PYTHONPATH", "")]).rstrip(os.pathsep),
              OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1", MPLBACKEND="Agg",
              OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")  # CI as root, with Open MPI

@@ -117,6 +117,7 @@ def test_ctrl_c_stops_every_rank_at_the_same_step_and_saves(tmp_path):
     progress = meta["progress"]
     assert not meta["finished"] and meta["global_step"] == progress["epoch"] * 30 + progress["step"]
     assert f"step {meta['progress']['step']};" in stdout
+    assert stdout.rstrip().endswith(f"continue with: mpiexec -n 2 scratchdl train --resume {out}")
 
 
 @pytest.fixture
@@ -124,7 +125,8 @@ def no_mpi4py(monkeypatch):
     """This process as if mpi4py were not installed, and no world chosen yet."""
     monkeypatch.setitem(__import__("sys").modules, "mpi4py", None)
     monkeypatch.setattr(comm_module, "_world", None)
-    for name in ("PMI_SIZE", "PMI_RANK", "OMPI_COMM_WORLD_SIZE", "OMPI_COMM_WORLD_RANK"):
+    for name in ("PMI_SIZE", "PMI_RANK", "OMPI_COMM_WORLD_SIZE", "OMPI_COMM_WORLD_RANK",
+                 "SLURM_STEP_NUM_TASKS"):
         monkeypatch.delenv(name, raising=False)
     yield monkeypatch
     comm_module._world = None

@@ -2,7 +2,10 @@
 
 Every error a user can cause prints one line, ``scratchdl <command>: error: ...``, and exits
 with status 2; never a traceback. The paths a command reads and writes are checked first
-(``paths.check``), before any work.
+(``paths.check``), before any work, and so is MPI when a launcher started several processes
+(``distributed.world``: mpi4py missing, or not the launcher's MPI). Under ``mpiexec -n N``, ``train``
+runs data-parallel on every rank; every other command runs once, on rank 0, and the other ranks exit
+with its status.
 """
 
 from __future__ import annotations
@@ -43,16 +46,36 @@ def _version() -> str:
 
 
 def main(argv=None) -> int:
+    from .. import distributed
+
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         paths.check(args)
+        comm = distributed.world(required=getattr(args, "distributed", False))  # mpiexec's N, or 1
     except ScratchDLError as e:
-        from ..distributed import launcher_rank  # under mpiexec every rank checks: rank 0 says it
-
-        if launcher_rank() == 0:
+        if distributed.launcher_rank() == 0:  # under mpiexec every rank checks: rank 0 says it
             print(f"scratchdl {args.command}: error: {e}", file=sys.stderr)
         return 2
+    if comm.size > 1 and args.command != "train":
+        return _on_rank_zero(comm, args)
+    return _run(args)
+
+
+def _on_rank_zero(comm, args) -> int:
+    """Under ``mpiexec -n N``, a command other than train runs once, on rank 0, with all of its
+    machine's cores; the other ranks wait and exit with its status."""
+    from .. import distributed
+    from ..nn import blocks
+
+    if comm.is_root:
+        blocks.NUM_THREADS = blocks.default_threads(
+            {k: v for k, v in os.environ.items() if k not in blocks.LOCAL_RANKS_VARS})
+    return distributed.run_on_root(comm, lambda: _run(args))
+
+
+def _run(args) -> int:
+    """The command ``args.command``; the errors a user can cause as one line and status 2."""
     try:
         return int(args.run(args) or 0)
     except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading: not an error

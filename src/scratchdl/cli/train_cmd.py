@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import sys
 import time
 from datetime import datetime
 from pathlib import Path
@@ -158,12 +159,11 @@ def run(args) -> int:
     from threadpoolctl import threadpool_limits
 
     backend.check_device(args.device)  # before anything is read or written
-    try:
-        comm = distributed.world(required=args.distributed)
-    except distributed.MPIUnavailable:
-        if distributed.launcher_rank() != 0:
-            return 2  # rank 0 says why, once
-        raise
+    comm = distributed.world(required=args.distributed)  # cli.main made it, or stopped with one line
+    if comm.size > 1:
+        crowded = distributed.crowding_warning(distributed.crowded_machines(comm))
+        if crowded and comm.is_root:
+            print(f"scratchdl train: warning: {crowded}", file=sys.stderr, flush=True)
     if args.threads:
         blocks.NUM_THREADS = args.threads
     with threadpool_limits(limits=1, user_api="blas"):
@@ -182,6 +182,7 @@ def _train(args, runner=None) -> int:
         distributed.select_gpu(comm)  # rank r on GPU r mod (GPUs on its machine)
     backend.set_default_dtype(options["dtype"])
     backend.seed(options["seed"])
+    distributed.root_first(comm, lambda: data.fetch(options["dataset"], options["data_dir"]))  # one download
     train_set, test_set = data.load_splits(options["dataset"], data_dir=options["data_dir"],
                                            seed=options["seed"], dtype=options["dtype"])
     model = build_model(options, train_set.input_shape, train_set.num_classes)
@@ -201,12 +202,14 @@ def _train(args, runner=None) -> int:
     dataset = {"name": train_set.name, "input_shape": list(train_set.input_shape),
                "num_classes": train_set.num_classes, "classes": train_set.classes}
     meta = {"model": {"name": options["model"], "config": model.config}, "dtype": options["dtype"],
-            "options": options, "dataset": dataset}
+            "options": options, "dataset": dataset, "processes": comm.size if comm else 1}
     started = time.perf_counter()
     loss_fn = CrossEntropyLoss()
     if runner:
         distributed.check_batch_size(options["batch_size"], len(train_set), comm.size)
         runner.ready()  # every rank is set up (or all stop here with the first rank's error)
+        if root:
+            print(_split_line(options["batch_size"], comm.size), flush=True)
     try:
         state = fit(model, loss_fn, optimizer, train_set, test_set, epochs=options["epochs"],
                     batch_size=options["batch_size"], seed=options["seed"], scheduler=scheduler,
@@ -221,7 +224,7 @@ def _train(args, runner=None) -> int:
     if state.interrupted:
         if root:
             print(f"interrupted at epoch {state.epoch + 1}, step {state.step}; checkpoint saved in {out}; "
-                  f"continue with: scratchdl train --resume {out}")
+                  f"continue with: {_resume_command(comm, out)}")
         return 130
     result = evaluate(model, loss_fn, test_set, comm=comm)
     if not root:
@@ -231,3 +234,19 @@ def _train(args, runner=None) -> int:
     print(f"test accuracy: {result.accuracy:.4f} ({correct}/{len(test_set)}) on {train_set.name}, "
           f"{options['model']}, {seconds:.1f} s; saved in {out}")
     return 0
+
+
+def _split_line(batch_size: int, processes: int) -> str:
+    """``2 processes, global batch 32 = 16 per process`` (``5 or 6`` when it does not divide)."""
+    low, high = batch_size // processes, -(-batch_size // processes)
+    share = f"{low}" if low == high else f"{low} or {high}"
+    return f"{processes} processes, global batch {batch_size} = {share} per process"
+
+
+def _resume_command(comm, out) -> str:
+    """The command that continues the run, on as many processes as now (``mpiexec -n 2 ...``)."""
+    if comm is None:
+        return f"scratchdl train --resume {out}"
+    started = distributed.launcher()
+    launch = started.command() if started and started.size == comm.size else f"mpiexec -n {comm.size}"
+    return f"{launch} scratchdl train --resume {out}"

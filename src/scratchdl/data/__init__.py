@@ -15,7 +15,8 @@ Public API:
   ``loader.epoch(e, start=k)`` yields epoch ``e`` from batch ``k`` (exact resume);
   ``iter(loader)`` runs epoch ``loader.current_epoch`` and advances it; ``loader.order(e)``.
 - ``load(name, split="train", data_dir=None, seed=0, dtype=None, **options) -> Dataset`` and
-  ``load_splits(name, ...) -> (train, test)``.
+  ``load_splits(name, ...) -> (train, test)``; ``fetch(name, data_dir=None)`` downloads the files of
+  ``name`` that are missing (mnist, fashion-mnist) without loading them.
 - ``DATASETS``: name -> ``DatasetInfo`` (``description``, ``input_shape``, ``num_classes``,
   ``classes``, ``sizes``, ``source``, ``options``); ``dataset_info(name)``.
 - ``read_idx(path)``: an IDX file (raw or .gz) as an array; ``cache_dir(name)``: where downloads go.
@@ -32,9 +33,9 @@ from .dataset import Dataset
 from .download import cache_dir
 from .idx import read_idx
 from .loader import DataLoader
-from .registry import DATASETS, DatasetInfo, dataset_info, load, load_splits
+from .registry import DATASETS, DatasetInfo, dataset_info, fetch, load, load_splits
 
 __all__ = [
-    "DATASETS", "DataLoader", "Dataset", "DatasetInfo", "cache_dir", "dataset_info", "load",
+    "DATASETS", "DataLoader", "Dataset", "DatasetInfo", "cache_dir", "dataset_info", "fetch", "load",
     "load_splits", "read_idx",
 ]

@@ -60,6 +60,13 @@ CLASSES = {"mnist": MNIST_CLASSES, "fashion-mnist": FASHION_CLASSES}
 IMAGE_SIZE = 28
 
 
+def fetch_files(name: str, data_dir=None) -> dict:
+    """Make sure the four files of ``name`` are on disk, downloading (and verifying) missing ones;
+    ``{stem: path}``."""
+    stems = [stem for pair in FILES.values() for stem in pair]
+    return ensure_files(name, stems, data_dir, SOURCES[name])
+
+
 def load_idx_dataset(name: str, split: str, data_dir=None, dtype=None, download: bool = True) -> Dataset:
     """The ``split`` ("train" or "test") of ``name`` ("mnist" or "fashion-mnist") as a Dataset."""
     dtype = resolve_dtype(dtype)

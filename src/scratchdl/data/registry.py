@@ -141,6 +141,20 @@ def load(name, split: str = "train", data_dir=None, seed: int = 0, dtype=None, *
     return info.loader(split, data_dir, seed, dtype, **kwargs)
 
 
+def fetch(name, data_dir=None) -> None:
+    """Download the files of dataset ``name`` that are missing (mnist, fashion-mnist), verified, into
+    the folder ``load`` reads them from; the other datasets need no files and nothing is done.
+
+    Under MPI, rank 0 calls it before the other ranks load the dataset (``distributed.root_first``),
+    so that the job downloads once.
+    """
+    if isinstance(name, os.PathLike) or str(name).lower().endswith(".npz"):
+        return
+    info = dataset_info(name)
+    if "download" in info.options:
+        mnist.fetch_files(info.name, data_dir)
+
+
 def load_splits(name, data_dir=None, seed: int = 0, dtype=None, **kwargs) -> tuple[Dataset, Dataset]:
     """``(train, test)`` of dataset ``name``; the arguments are those of ``load``."""
     return (load(name, "train", data_dir=data_dir, seed=seed, dtype=dtype, **kwargs),

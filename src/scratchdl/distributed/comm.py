@@ -10,38 +10,23 @@ calls MPI's ``Abort``, which makes ``mpiexec`` end the whole job with that statu
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
 
 import numpy as np
 
 from ..errors import ConfigError
+from .launcher import launcher, library_name, mismatch_after_init, mismatch_before_init
 
 INSTALL_HINT = "pip install -e '.[mpi]' (or pip install mpi4py mpich)"
-# Set in every process by the launchers: MPICH and Intel MPI (Hydra), Slurm (PMI-2), Open MPI.
-_LAUNCHER_SIZE_VARS = ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE")
 
 
 class MPIUnavailable(ConfigError):
-    """Data parallelism was asked for (or the program was launched by mpiexec) without mpi4py."""
+    """Data parallelism was asked for (or the program was launched by mpiexec) without a usable MPI:
+    mpi4py missing, or its MPI not the launcher's (``MPIMismatch``)."""
 
 
-def launcher_size() -> int:
-    """The number of processes the MPI launcher started, read from its environment (1 if none)."""
-    for name in _LAUNCHER_SIZE_VARS:
-        value = os.environ.get(name, "")
-        if value.isdigit():
-            return int(value)
-    return 1
-
-
-def launcher_rank() -> int:
-    """This process's rank as the MPI launcher's environment gives it (0 if none)."""
-    for name in ("PMI_RANK", "OMPI_COMM_WORLD_RANK"):
-        value = os.environ.get(name, "")
-        if value.isdigit():
-            return int(value)
-    return 0
+class MPIMismatch(MPIUnavailable):
+    """The launcher started N processes, but the MPI library mpi4py uses cannot join them into one job."""
 
 
 class Comm:
@@ -117,23 +102,51 @@ def world(required: bool = False) -> Comm:
 
     mpi4py is imported only when the launcher's environment says there are several processes
     (or ``required``), so a plain run never pays for MPI's start-up. Launched by ``mpiexec -n N``
-    (N > 1) or ``required`` without mpi4py: ``MPIUnavailable`` saying how to install it.
+    (N > 1) or ``required`` without mpi4py: ``MPIUnavailable`` saying how to install it. Launched by
+    a launcher whose MPI is not the one mpi4py uses (``launcher.py``): ``MPIMismatch``, before
+    ``MPI_Init`` when the two families tell it, else right after it, on every rank.
     """
     global _world
     if _world is not None and (_world.size > 1 or not required):
         return _world
-    launched = launcher_size()
-    if launched <= 1 and not required:
+    started = launcher()
+    if (started is None or started.size <= 1) and not required:
         _world = Comm(None)
         return _world
+    mpi = _initialized_mpi(started)
+    comm = Comm(mpi.COMM_WORLD)
+    problem = mismatch_after_init(started, library_name(mpi.Get_library_version()), comm.size, comm.rank)
+    if problem:
+        raise MPIMismatch(problem)
+    _world = comm
+    return _world
+
+
+def _initialized_mpi(started):
+    """mpi4py's ``MPI`` module, initialized after its library was checked against the launcher."""
     try:
-        from mpi4py import MPI
+        import mpi4py
     except ImportError:
-        why = (f"launched under MPI with {launched} processes" if launched > 1
+        why = (f"launched under MPI with {started.size} processes" if started and started.size > 1
                else "--distributed needs MPI")
         raise MPIUnavailable(f"{why} but mpi4py is not installed: {INSTALL_HINT}") from None
-    _world = Comm(MPI.COMM_WORLD)
-    return _world
+    if "mpi4py.MPI" not in sys.modules:
+        mpi4py.rc.initialize = False  # MPI_Init below, once the library is known to fit the launcher
+        mpi4py.rc.finalize = True  # a rank that exits without MPI_Finalize makes mpiexec end the others
+    try:
+        from mpi4py import MPI
+    except (ImportError, RuntimeError) as e:  # mpi4py's wheel finds no MPI library
+        last = str(e).strip().splitlines()[-1] if str(e).strip() else type(e).__name__
+        raise MPIUnavailable(f"mpi4py cannot load an MPI library ({last}): {INSTALL_HINT}") from None
+    if not MPI.Is_initialized():
+        problem = mismatch_before_init(started, library_name(MPI.Get_library_version()))
+        if problem:
+            raise MPIMismatch(problem)
+        if mpi4py.rc.threads:  # what mpi4py's own MPI_Init at import would have asked for
+            MPI.Init_thread(getattr(MPI, f"THREAD_{str(mpi4py.rc.thread_level).upper()}"))
+        else:
+            MPI.Init()
+    return MPI
 
 
 def rank() -> int:

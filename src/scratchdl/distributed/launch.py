@@ -16,6 +16,7 @@ import sys
 
 from ..errors import ScratchDLError
 from .comm import Comm
+from .root import RootFailed
 
 
 class _PeerFailed(Exception):
@@ -27,7 +28,10 @@ class _PeerFailed(Exception):
 
 
 def exit_code(error: BaseException) -> int:
-    """The CLI's status for ``error``: 2 for what a user can cause, 130 for Ctrl-C, 1 otherwise."""
+    """The CLI's status for ``error``: 2 for what a user can cause, 130 for Ctrl-C, 1 otherwise
+    (rank 0's status, for a rank that waited for rank 0's work)."""
+    if isinstance(error, RootFailed):
+        return error.exit_code
     if isinstance(error, (ScratchDLError, OSError)):
         return 2
     return 130 if isinstance(error, KeyboardInterrupt) else 1

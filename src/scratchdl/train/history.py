@@ -9,11 +9,11 @@ from pathlib import Path
 from ..atomic import write_atomic, write_json_atomic, write_text_atomic
 
 COLUMNS = ["epoch", "train_loss", "train_accuracy", "test_loss", "test_accuracy", "lr", "seconds",
-           "samples_per_second"]
+           "samples_per_second", "processes"]
 
 
 class History(list):
-    """The per-epoch record of a run: losses, accuracies, learning rate and speed.
+    """The per-epoch record of a run: losses, accuracies, learning rate, speed and MPI processes.
 
     A list of per-epoch dicts with the keys in ``COLUMNS`` (missing values are None)."""
 

@@ -158,8 +158,9 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, epochs: int = 10, 
     ``device`` (``"cpu"`` or ``"cuda"``) moves the model and the optimizer's state there first;
     None trains where the model's parameters are. Returns the final ``TrainState``; its
     ``history`` has one row per epoch with train and test loss and accuracy, learning rate,
-    seconds and samples per second. Raises ``TrainingDiverged`` if the loss becomes NaN or Inf
-    (on the CPU, and under MPI, before the bad step is applied; on a GPU at the next read of the loss).
+    seconds, samples per second and the number of MPI processes. Raises ``TrainingDiverged`` if the
+    loss becomes NaN or Inf (on the CPU, and under MPI, before the bad step is applied; on a GPU at
+    the next read of the loss).
 
     ``comm`` (a ``scratchdl.distributed.Comm`` of several MPI processes, every one calling ``fit``):
     data-parallel training; ``batch_size`` is the global batch, each rank reads its share, the
@@ -284,6 +285,7 @@ def _end_epoch(ctx: TrainContext, val_data, classify: bool, seconds: float, samp
         "lr": ctx.optimizer.lr,
         "seconds": seconds,
         "samples_per_second": samples / max(seconds, 1e-9),
+        "processes": ctx.comm.size if ctx.comm is not None else 1,
     }
     if val_data is not None:
         if classify:
