@@ -81,7 +81,11 @@ def check_cross_entropy_order(y, t) -> None:
     if swapped:
         raise ArgumentError(
             "cross_entropy_error(y, t) takes the network's output y first and the target t second "
-            f"(the book's order); got {describe(y)} of {'labels' if _is_labels(y) else 'one-hot rows'} "
-            "first. The course's order, cross_entropy_error(d, y), is scratchdl.functions "
+            f"(the book's order); got {'integer labels' if _is_labels(y) else 'one-hot rows'} of shape "
+            f"{tuple(y.shape)} first. The course's order, cross_entropy_error(d, y), is scratchdl.functions "
             "(install(functions='course'))"
         )
+    if t.size != y.size and not _is_labels(t):
+        raise ShapeError(f"cross_entropy_error(y, t): t must be integer labels (one per row of y) or "
+                         f"one-hot rows of y's shape {tuple(y.shape)}, got {t.dtype} values of shape "
+                         f"{tuple(t.shape)}")

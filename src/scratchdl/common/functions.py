@@ -24,7 +24,8 @@ import numpy as np
 
 from ..backend import get_array_module
 from ..calls import explain_call
-from .checks import check_cross_entropy_order
+from ..errors import ArgumentError
+from .checks import check_cross_entropy_order, is_array
 
 __all__ = [
     "cross_entropy_error", "identity_function", "relu", "relu_grad", "sigmoid", "sigmoid_grad",
@@ -95,4 +96,7 @@ def cross_entropy_error(y, t):
 @explain_call("the book's order is softmax_loss(X, t): the scores first, then the target")
 def softmax_loss(X, t):  # noqa: N803 (the book's name)
     """``cross_entropy_error(softmax(X), t)``."""
+    if is_array(X) and is_array(t) and X.dtype.kind in "iub" and t.dtype.kind == "f":
+        raise ArgumentError("softmax_loss(X, t) takes the scores X first and the target t second; got "
+                            f"integer labels of shape {tuple(X.shape)} first")
     return cross_entropy_error(softmax(X), t)

@@ -204,7 +204,7 @@ class SoftmaxWithLoss:
         check_array(t, "SoftmaxWithLoss.forward(x, t)", "t")
         if x.dtype.kind in "iub" and t.dtype.kind == "f":
             raise ArgumentError(f"SoftmaxWithLoss.forward(x, t) takes the scores x first and the target t "
-                             f"second; got integer labels {describe(x)} first")
+                                f"second; got integer labels of shape {tuple(x.shape)} first")
         self.t = t
         self.y = softmax(x)
         self.loss = cross_entropy_error(self.y, self.t)
