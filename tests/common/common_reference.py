@@ -5,9 +5,11 @@ batches, dropout masks) are made again here from NumPy's global generator, seede
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from scratchdl import nn
+from scratchdl import nn, optim
 from scratchdl.nn.loss import log_softmax
 
 F64 = np.float64
@@ -114,6 +116,15 @@ def simple_convnet(params, stride, pad):
     return nn.Sequential(conv(params["W1"], params["b1"], stride, pad), nn.ReLU(), nn.MaxPool2d(2, 2),
                          nn.Flatten(), linear(params["W2"], params["b2"]), nn.ReLU(),
                          linear(params["W3"], params["b3"]))
+
+
+class BookAdam(optim.Adam):
+    """PyTorch's Adam with eps 1e-7 / sqrt(1 - beta2^t): the book's rule, which adds 1e-7 to the
+    uncorrected sqrt(v)."""
+
+    def update_parameter(self, p, g, state):
+        self.eps = 1e-7 / math.sqrt(1 - self.betas[1] ** self.t)
+        super().update_parameter(p, g, state)
 
 
 def assert_close(ours: dict, reference: dict, tol=1e-10) -> None:

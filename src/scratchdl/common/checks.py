@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ArgumentError, ShapeError
+from ..nn.module import Module, Parameter
 
 
 def describe(value) -> str:
@@ -24,8 +25,6 @@ def describe(value) -> str:
 
 
 def _is_nn(value) -> bool:
-    from ..nn.module import Module, Parameter
-
     return isinstance(value, Module | Parameter)
 
 
