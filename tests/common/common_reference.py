@@ -5,7 +5,9 @@ batches, dropout masks) are made again here from NumPy's global generator, seede
 
 from __future__ import annotations
 
+import gzip
 import math
+import struct
 
 import numpy as np
 
@@ -134,3 +136,18 @@ def assert_close(ours: dict, reference: dict, tol=1e-10) -> None:
         got, want = np.asarray(ours[key]), np.asarray(reference[key])
         assert got.shape == want.shape, key
         np.testing.assert_allclose(got, want, rtol=0, atol=tol, err_msg=key)
+
+
+STEMS = {"train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+         "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}
+
+
+def write_mnist(folder, sizes):
+    """The four gzipped IDX files with random bytes, written with struct (magic, sizes, data)."""
+    rng = np.random.default_rng(0)
+    for (images, labels), n in zip(STEMS.values(), sizes, strict=True):
+        pixels = rng.integers(0, 256, (n, 28, 28), dtype=np.uint8)
+        header = struct.pack(">IIII", 0x803, n, 28, 28)
+        (folder / f"{images}.gz").write_bytes(gzip.compress(header + pixels.tobytes()))
+        digits = rng.integers(0, 10, n, dtype=np.uint8)
+        (folder / f"{labels}.gz").write_bytes(gzip.compress(struct.pack(">II", 0x801, n) + digits.tobytes()))

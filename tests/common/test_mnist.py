@@ -2,27 +2,13 @@
 ``dataset/mnist.py`` returns, read here as the book reads them (gzip, bytes after the header)."""
 
 import gzip
-import struct
 
 import numpy as np
 import pytest
+from common_reference import STEMS, write_mnist
 
 from scratchdl.common.mnist import load_mnist
 from scratchdl.errors import ArgumentError, DataError
-
-STEMS = {"train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
-         "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}
-
-
-def write_mnist(folder, sizes=(7, 5)):
-    """The four gzipped IDX files with random bytes, written with struct (magic, sizes, data)."""
-    rng = np.random.default_rng(0)
-    for (images, labels), n in zip(STEMS.values(), sizes, strict=True):
-        pixels = rng.integers(0, 256, (n, 28, 28), dtype=np.uint8)
-        header = struct.pack(">IIII", 0x803, n, 28, 28)
-        (folder / f"{images}.gz").write_bytes(gzip.compress(header + pixels.tobytes()))
-        digits = rng.integers(0, 10, n, dtype=np.uint8)
-        (folder / f"{labels}.gz").write_bytes(gzip.compress(struct.pack(">II", 0x801, n) + digits.tobytes()))
 
 
 def read_as_the_book(folder, stem, offset):
@@ -34,7 +20,7 @@ def read_as_the_book(folder, stem, offset):
 @pytest.mark.parametrize("flatten", [True, False])
 @pytest.mark.parametrize("one_hot_label", [False, True])
 def test_the_books_arrays_for_every_option(tmp_path, normalize, flatten, one_hot_label):
-    write_mnist(tmp_path)
+    write_mnist(tmp_path, (7, 5))
     loaded = load_mnist(normalize=normalize, flatten=flatten, one_hot_label=one_hot_label, data_dir=tmp_path,
                         download=False)
     for (x, t), (images, labels), n in zip(loaded, STEMS.values(), (7, 5), strict=True):

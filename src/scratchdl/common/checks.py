@@ -84,7 +84,7 @@ def check_cross_entropy_order(y, t) -> None:
             f"{tuple(y.shape)} first. The course's order, cross_entropy_error(d, y), is scratchdl.functions "
             "(install(functions='course'))"
         )
-    if t.size != y.size and not _is_labels(t):
+    if (t.size != y.size and not _is_labels(t)) or (y.ndim > 1 and t.size == y.size and t.shape != y.shape):
         raise ShapeError(f"cross_entropy_error(y, t): t must be integer labels (one per row of y) or "
                          f"one-hot rows of y's shape {tuple(y.shape)}, got {t.dtype} values of shape "
                          f"{tuple(t.shape)}")
