@@ -34,6 +34,7 @@ from ..backend import get_array_module
 from ..calls import explain_call
 from ..errors import ArgumentError, ConfigError, ShapeError, StateError
 from ..nn import kernels
+from ..nn.blocks import matmul, run_elementwise
 from .checks import check_array, check_int, describe
 from .functions import (  # noqa: F401 (the book's layers.py exports them: from common.layers import *)
     cross_entropy_error,
@@ -90,6 +91,17 @@ def _float64(x):
     return x.astype(xp.result_type(x.dtype, xp.float64), copy=False)
 
 
+def _elementwise(work, *arrays):
+    """``work`` on flat views of ``arrays`` over blocks of the cores (``blocks.run_elementwise``),
+    or once on the arrays themselves when one is not contiguous."""
+    xp = get_array_module(arrays[0])
+    if not all(a.flags.c_contiguous for a in arrays):
+        work(*arrays)
+        return
+    flats = [a.reshape(-1) for a in arrays]
+    run_elementwise(lambda i0, i1: work(*(f[i0:i1] for f in flats)), arrays[0].size, arrays[0].itemsize, xp)
+
+
 class Relu:
     """Rectified linear unit: passes positive inputs and zeroes the rest."""
 
@@ -98,16 +110,23 @@ class Relu:
 
     @explain_call("the book's call is Relu().forward(x)")
     def forward(self, x):
-        """``x`` with every entry <= 0 set to 0; keeps where that was (``mask``)."""
+        """``x`` with every entry <= 0 set to 0 (a copy); keeps where that was (``mask``)."""
         _input(self, x)
-        self.mask = (x <= 0)
-        out = x.copy()
-        out[self.mask] = 0
+        xp = get_array_module(x)
+        self.mask, out = xp.empty(x.shape, dtype=bool), xp.empty_like(x)
+
+        def work(x, mask, out):
+            xp.less_equal(x, 0, out=mask)
+            xp.copyto(out, x)
+            xp.copyto(out, 0, where=mask)
+
+        _elementwise(work, x, self.mask, out)
         return out
 
     def backward(self, dout):
         """``dout`` with the masked entries set to 0, in place (the book's quirk), and returned."""
-        dout[_saved(self, self.mask)] = 0
+        xp = get_array_module(dout)
+        _elementwise(lambda d, mask: xp.copyto(d, 0, where=mask), dout, _saved(self, self.mask))
         dx = dout
         return dx
 
@@ -170,15 +189,15 @@ class Affine:
         self.original_x_shape = x.shape
         x = x.reshape(x.shape[0], -1)
         self.x = x
-        xp = get_array_module(x)
-        out = xp.dot(self.x, self.W) + self.b
+        out = matmul(self.x, self.W, xp=get_array_module(x))
+        out += self.b
         return out
 
     def backward(self, dout):
         xp = get_array_module(dout)
         x = _saved(self, self.x)
-        dx = xp.dot(dout, self.W.T)
-        self.dW = xp.dot(x.T, dout)
+        dx = matmul(dout, self.W.T, xp=xp)
+        self.dW = matmul(x.T, dout, xp=xp)
         self.db = xp.sum(dout, axis=0)
         dx = dx.reshape(*self.original_x_shape)
         return dx
