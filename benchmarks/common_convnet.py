@@ -4,6 +4,7 @@
     python benchmarks/common_convnet.py --book-path ~/deep-learning-from-scratch     # the comparison
     python benchmarks/common_convnet.py                      # no copy of the book: scratchdl.common alone
     python benchmarks/common_convnet.py --book-path DIR --iterations 50 --repeats 5 --json out.json
+    python benchmarks/common_convnet.py --book-path DIR --threads 1     # both sides on one core
 
 Method: one iteration is the book's ``Trainer.train_step`` without the accuracy: a mini-batch drawn
 with replacement by ``np.random.choice``, ``network.gradient``, ``Adam(lr=0.001).update`` of the dict
@@ -16,6 +17,8 @@ time is the median. The book's side puts the copy's folder and its ``ch07`` on `
 imports ``simple_convnet`` and ``common.optimizer`` from there; scratchdl's side imports
 ``scratchdl.common.simple_convnet`` and ``scratchdl.common.optimizer``. The script stops with an
 error unless every loss of the two sides agrees to 1e-10. An epoch of MNIST is 600 iterations.
+``--threads N`` sets ``OPENBLAS_NUM_THREADS``, ``OMP_NUM_THREADS``, ``MKL_NUM_THREADS`` and
+``SCRATCHDL_NUM_THREADS`` to N in both workers (the book's side is multi-threaded only in BLAS).
 No copy of the book ships with scratchdl: without ``--book-path`` only scratchdl.common is timed.
 """
 
@@ -32,6 +35,7 @@ from pathlib import Path
 
 ITERATIONS_PER_EPOCH = 600          # 60,000 MNIST images at batch 100
 TOLERANCE = 1e-10
+THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "SCRATCHDL_NUM_THREADS")
 
 
 def worker(args) -> dict:
@@ -75,7 +79,11 @@ def run_worker(side: str, args) -> dict:
         command += ["--" + option.replace("_", "-"), str(getattr(args, option))]
     if args.book_path:
         command += ["--book-path", str(args.book_path)]
-    done = subprocess.run(command, capture_output=True, text=True)
+    env = dict(os.environ)
+    if args.threads:
+        for name in THREAD_VARIABLES:
+            env[name] = str(args.threads)
+    done = subprocess.run(command, capture_output=True, text=True, env=env)
     if done.returncode != 0:
         raise SystemExit(f"common_convnet: the {side} worker failed:\n{done.stderr}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -114,6 +122,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--train-size", type=int, default=1000, help="synthetic images to draw batches from")
     parser.add_argument("--filters", type=int, default=30)
     parser.add_argument("--hidden", type=int, default=100)
+    parser.add_argument("--threads", type=int, help="threads of BLAS and of scratchdl in both workers")
     parser.add_argument("--json", type=Path, help="also write the report here")
     parser.add_argument("--worker", choices=("book", "scratchdl"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -132,7 +141,8 @@ def main(argv=None) -> dict:
         for side in sides:
             runs[side].append(run_worker(side, args))
     report = {"batch": args.batch, "iterations": args.iterations, "repeats": args.repeats,
-              "filters": args.filters, "hidden": args.hidden, "load_average": os.getloadavg(),
+              "filters": args.filters, "hidden": args.hidden, "threads": args.threads,
+              "load_average": os.getloadavg(),
               "cpu_count": os.cpu_count(), "book": None}
     for side in sides:
         report[side] = summary(runs[side], args.iterations)
@@ -144,7 +154,8 @@ def main(argv=None) -> dict:
             raise SystemExit(f"common_convnet: the losses differ by {difference:.3g} (more than {TOLERANCE})")
         report["speedup"] = report["book"]["ms_per_iteration"] / report["scratchdl"]["ms_per_iteration"]
     print(f"SimpleConvNet ({args.filters} filters 5x5, hidden {args.hidden}), batch {args.batch}, float64, "
-          f"Adam; {args.iterations} iterations x {args.repeats} repeats; load average "
+          f"Adam; {args.iterations} iterations x {args.repeats} repeats; threads "
+          f"{args.threads or 'default'}; load average "
           f"{report['load_average'][0]:.2f} on {report['cpu_count']} CPUs")
     print(table(report))
     if args.book_path:

@@ -67,6 +67,7 @@ def test_a_learners_own_common_loses_and_their_own_simple_convnet_wins(installed
     (tmp_path / "common" / "layers.py").write_text("OWN = True\n")
     (tmp_path / "simple_convnet.py").write_text("OWN = True\n")
     monkeypatch.syspath_prepend(str(tmp_path))
+    scratchdl.common.uninstall()                   # in case an earlier test (a README example) installed it
     for name in ("common", "common.layers", "simple_convnet"):
         sys.modules.pop(name, None)
     import common.layers

@@ -62,6 +62,10 @@ def test_relu_and_sigmoid_equal_nn_and_relu_writes_into_dout():
     relu, given = Relu(), dout.copy()
     relu.forward(x)
     assert relu.backward(given) is given and (given[x <= 0] == 0).all()   # the book's in-place quirk
+    given = dout.copy()
+    given[x <= 0] = np.inf                     # set to 0 where masked, as the book's dout[mask] = 0
+    np.testing.assert_array_equal(relu.backward(given), np.where(x <= 0, 0.0, dout))
+    np.testing.assert_array_equal(relu.forward(np.array([-0.0, np.nan, 2.0])), [0.0, np.nan, 2.0])
 
 
 @pytest.mark.parametrize("one_hot", [False, True])
@@ -92,6 +96,8 @@ def test_convolution_equals_conv2d_in_float64(stride, pad):
     np.testing.assert_allclose(layer.backward(dout), dx_ref, atol=TOL, rtol=0)
     np.testing.assert_allclose(layer.dW, reference.weight.grad, atol=TOL, rtol=0)
     np.testing.assert_allclose(layer.db, reference.bias.grad, atol=TOL, rtol=0)
+    assert layer.backward(dout, input_grad=False) is None            # scratchdl's addition: no dL/dx
+    np.testing.assert_allclose(layer.dW, reference.weight.grad, atol=TOL, rtol=0)
     from scratchdl.common.util import im2col
 
     np.testing.assert_array_equal(layer.col, im2col(x, 3, 3, stride, pad))

@@ -117,8 +117,7 @@ class Relu:
 
         def work(x, mask, out):
             xp.less_equal(x, 0, out=mask)
-            xp.copyto(out, x)
-            xp.copyto(out, 0, where=mask)
+            xp.maximum(x, 0, out=out)          # the book's x.copy() with 0 at the mask: NaN kept, -0.0 -> 0.0
 
         _elementwise(work, x, self.mask, out)
         return out
@@ -126,7 +125,11 @@ class Relu:
     def backward(self, dout):
         """``dout`` with the masked entries set to 0, in place (the book's quirk), and returned."""
         xp = get_array_module(dout)
-        _elementwise(lambda d, mask: xp.copyto(d, 0, where=mask), dout, _saved(self, self.mask))
+        mask = _saved(self, self.mask)
+        if not xp.isfinite(dout.sum()):        # an inf or NaN to zero: times 0 would give NaN
+            dout[mask] = 0
+        else:                                  # dout times "not masked": 20 ms -> 3 ms for W3's maps
+            _elementwise(lambda d, m: xp.multiply(d, xp.logical_not(m), out=d), dout, mask)
         dx = dout
         return dx
 
@@ -417,11 +420,13 @@ class Convolution:
         self._cache = (strategy, cache, weight)
         return out
 
-    def backward(self, dout):
+    def backward(self, dout, input_grad=True):
+        """dL/dx; sets ``dW`` and ``db``. ``input_grad=False`` (scratchdl's addition) skips dL/dx and
+        returns None: ``SimpleConvNet.gradient`` does so for its first layer, whose dL/dx nobody reads."""
         strategy, cache, weight = _saved(self, self._cache)
         stride, pad = (self.stride,) * 2, (self.pad,) * 2
         dx, self.dW, self.db = strategy.conv2d_backward(_float64(dout), cache, weight, True, stride, pad,
-                                                        True)
+                                                        bool(input_grad))
         return dx
 
     @property

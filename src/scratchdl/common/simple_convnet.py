@@ -4,8 +4,9 @@ r"""The book's ``ch07/simple_convnet.py``: conv - relu - pool - affine - relu - 
 'stride': 1}, hidden_size=100, output_size=10, weight_init_std=0.01)``. The weights are drawn from
 NumPy's global generator in the book's order (``W1`` the filters, ``W2``, ``W3``), each
 ``weight_init_std`` times a standard normal, so ``np.random.seed(s)`` reproduces the book's network.
-Its ``Convolution`` and ``Pooling`` run scratchdl's kernels, which is where it trains faster than the
-book's (``benchmarks/common_convnet.py``).
+Its ``Convolution`` and ``Pooling`` run scratchdl's kernels, and ``gradient`` skips the gradient with
+respect to the images, which nothing reads; that is where it trains faster than the book's
+(``benchmarks/common_convnet.py``).
 
 Kept as the book has them:
 
@@ -125,8 +126,9 @@ class SimpleConvNet:
         """The loss's gradient by backpropagation, ``{'W1': ..., 'b1': ..., ...}``."""
         self.loss(x, t)
         dout = self.last_layer.backward(1)
-        for layer in reversed(self.layers.values()):
+        for layer in list(self.layers.values())[:0:-1]:
             dout = layer.backward(dout)
+        self.layers["Conv1"].backward(dout, input_grad=False)     # dL/dx of the images: not needed
         grads = {}
         grads["W1"], grads["b1"] = self.layers["Conv1"].dW, self.layers["Conv1"].db
         grads["W2"], grads["b2"] = self.layers["Affine1"].dW, self.layers["Affine1"].db
