@@ -73,7 +73,9 @@ def _zeros(state, key, like):
 
 
 class SGD:
-    r"""Stochastic gradient descent: a step against the gradient, :math:`\theta \mathrel{-}= \eta g`."""
+    r"""Stochastic gradient descent: a step against the gradient.
+
+    :math:`\theta \mathrel{-}= \eta g`."""
 
     @explain_call("the book's call is SGD(lr=0.01)")
     def __init__(self, lr=0.01):
@@ -204,8 +206,19 @@ class Adam:
         self.iter += 1
         lr_t = self.lr * math.sqrt(1.0 - self.beta2 ** self.iter) / (1.0 - self.beta1 ** self.iter)
         for key in params:
-            m, v = _zeros(self.m, key, params[key]), _zeros(self.v, key, params[key])
+            m, v, g = _zeros(self.m, key, params[key]), _zeros(self.v, key, params[key]), grads[key]
             xp = get_array_module(m)
-            m += (1 - self.beta1) * (grads[key] - m)
-            v += (1 - self.beta2) * (grads[key] ** 2 - v)
-            params[key] -= lr_t * m / (xp.sqrt(v) + 1e-7)
+            # the book's m += (1 - beta1) * (g - m), v += (1 - beta2) * (g**2 - v) and
+            # params -= lr_t * m / (sqrt(v) + 1e-7), the same operations in the same order, in two buffers
+            step = xp.subtract(g, m)
+            step *= 1 - self.beta1
+            m += step
+            xp.square(g, out=step)
+            step -= v
+            step *= 1 - self.beta2
+            v += step
+            xp.sqrt(v, out=step)
+            step += 1e-7
+            update = xp.multiply(m, lr_t)
+            update /= step
+            params[key] -= update
