@@ -101,7 +101,8 @@ def install(functions: str = "book") -> None:
     "Deep Learning from Scratch": ``cross_entropy_error(y, t)``, output first) or ``"course"``
     (``scratchdl.functions``, the course's study-report exercises: ``cross_entropy_error(d, y)``,
     target first, ``print_vec``, ``d_relu``, ...). The layers and networks use the book's
-    functions either way. Calling ``install`` again switches; ``uninstall()`` undoes it.
+    functions either way, and ``from common.layers import *`` brings them along, as the book's
+    ``layers.py`` does. Calling ``install`` again switches; ``uninstall()`` undoes it.
     Call it before the first ``import common``: names imported earlier stay what they were.
     """
     if functions not in FUNCTIONS:
