@@ -13,6 +13,11 @@ class DTypeError(ScratchDLError, TypeError):
     """An array has the wrong dtype (e.g. float64 input to a float32 layer)."""
 
 
+class ArgumentError(ScratchDLError, TypeError):
+    """Arguments that do not fit the call: a size where an array is expected, an unknown keyword,
+    the book's call given to scratchdl's PyTorch-style class (or the other way round)."""
+
+
 class ModuleTypeError(ScratchDLError, TypeError):
     """Something that is not a Module where a layer was expected (``nn.Sequential([...])``, ``"relu"``)."""
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from ..errors import ConfigError
+from .. import book_hints
+from ..calls import explain_call
+from ..errors import ArgumentError, ConfigError
 from ..nn import BatchNorm1d, Dropout, Flatten, Linear, Module, Sequential
 from ..nn import activation as make_activation
 from .config import int_list
@@ -18,12 +20,17 @@ class MLP(Module):
     Parameters are named ``layers.0.weight``, ``layers.0.bias``, ...
     """
 
+    @explain_call(book_hints.MLP)
     def __init__(self, sizes, activation: str = "relu", init="he_normal", batchnorm: bool = False,
                  dropout: float = 0.0, rng=None, dtype=None):
         super().__init__()
+        if isinstance(activation, list | tuple):
+            raise ArgumentError(f"MLP(sizes, activation='relu', ...): got {sizes!r}, {activation!r}; "
+                                f"{book_hints.MLP}")
         sizes = int_list("MLP", "sizes", sizes)
         if len(sizes) < 2:
-            raise ConfigError(f"MLP: sizes must be at least two positive ints, got {sizes}")
+            raise ConfigError(f"MLP: sizes must be at least two positive ints such as [784, 100, 10], "
+                              f"got {sizes}; {book_hints.MLP}")
         self.config = {"sizes": sizes, "activation": activation, "init": init,
                        "batchnorm": batchnorm, "dropout": dropout}
         layers = []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .. import book_hints
+from ..calls import explain_call
 from ..nn import Conv2d, Linear, MaxPool2d, ReLU, Sequential
 from .convnet import ConvNet, check_input_shape, shrink
 
@@ -20,6 +22,7 @@ class SimpleConvNet(ConvNet):
     number is stored in ``self.config``, so a rebuilt model is the same network.
     """
 
+    @explain_call(book_hints.SIMPLE_CONVNET)
     def __init__(self, input_shape=(1, 28, 28), num_classes: int = 10, channels: int = 30,
                  kernel_size: int = 5, padding: int | None = None, pool_size: int = 2, hidden: int = 100,
                  init="he_normal", rng=None, dtype=None):

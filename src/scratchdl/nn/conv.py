@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from .. import book_hints
 from ..backend import get_array_module
+from ..calls import explain_call
 from ..errors import ConfigError, ShapeError
 from . import kernels
 from .im2col import conv_output_size
@@ -51,8 +53,12 @@ class Conv2d(Module):
     line for line.
     """
 
+    @explain_call(book_hints.CONVOLUTION)
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
                  bias: bool = True, init="he_normal", rng=None, dtype=None):
+        call = "Conv2d(in_channels, out_channels, kernel_size, stride=1, padding=0)"
+        for size in (in_channels, out_channels, kernel_size):
+            book_hints.refuse_array(size, call, book_hints.CONVOLUTION)
         super().__init__()
         self.in_channels, self.out_channels = in_channels, out_channels
         name = f"Conv2d({in_channels}, {out_channels}, kernel_size={kernel_size!r})"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from .. import book_hints
 from ..backend import default_rng, get_array_module
+from ..calls import explain_call
 from ..errors import ConfigError
 from .module import Module
 from .validate import check_input
@@ -33,6 +35,7 @@ class Dropout(Module):
     def _mask_shape(self, x):
         return tuple(1 if axis in self.mask_axes else n for axis, n in enumerate(x.shape))
 
+    @explain_call(book_hints.DROPOUT)
     def forward(self, x):
         check_input(self, x)
         if not self.training or self.p == 0.0:
@@ -54,6 +57,7 @@ class Dropout2d(Dropout):
 
     mask_axes = (2, 3)
 
+    @explain_call(book_hints.DROPOUT)
     def forward(self, x):
         check_input(self, x, ndim=4)
         return super().forward(x)

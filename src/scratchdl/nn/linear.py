@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from .. import book_hints
 from ..backend import get_array_module
+from ..calls import explain_call
 from .blocks import matmul
 from .init import initialize
 from .module import Module, Parameter
@@ -31,8 +33,11 @@ class Linear(Module):
     the cores, so that BLAS's threads are not left spinning beside the blocks.
     """
 
+    @explain_call(book_hints.AFFINE)
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
                  init="he_normal", rng=None, dtype=None):
+        for size in (in_features, out_features):
+            book_hints.refuse_array(size, "Linear(in_features, out_features)", book_hints.AFFINE)
         super().__init__()
         self.in_features, self.out_features = in_features, out_features
         self.weight = Parameter(initialize(init, (in_features, out_features), "in_out", rng, dtype))

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import book_hints
 from ..backend import get_array_module
+from ..calls import explain_call
 from ..errors import DataError, ShapeError
 from .module import Module
 from .validate import check_input
@@ -99,6 +101,7 @@ class CrossEntropyLoss(Loss):
         self._cache = (xp.exp(log_p), target)
         return -(target * log_p).sum() / n
 
+    @explain_call(book_hints.LOSS)
     def backward(self):
         p, target = self.saved()
         return (p - target) / p.shape[0]
@@ -119,6 +122,7 @@ class MSELoss(Loss):
         self._cache = diff
         return (diff * diff).mean()
 
+    @explain_call(book_hints.LOSS)
     def backward(self):
         diff = self.saved()
         return 2 * diff / diff.size
@@ -142,6 +146,7 @@ class BCEWithLogitsLoss(Loss):
         self._cache = (sigma, t)
         return losses.mean()
 
+    @explain_call(book_hints.LOSS)
     def backward(self):
         sigma, t = self.saved()
         return (sigma - t) / sigma.size

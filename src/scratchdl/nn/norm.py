@@ -5,7 +5,9 @@ channel over (N, H, W)."""
 
 from __future__ import annotations
 
+from .. import book_hints
 from ..backend import get_array_module, resolve_dtype
+from ..calls import explain_call
 from .module import Module, Parameter
 from .validate import check_input
 
@@ -30,8 +32,10 @@ class _BatchNorm(Module):
 
     ndims: tuple[int, ...] = ()
 
+    @explain_call(book_hints.BATCH_NORM)
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1,
                  affine: bool = True, dtype=None):
+        book_hints.refuse_array(num_features, f"{type(self).__name__}(num_features)", book_hints.BATCH_NORM)
         super().__init__()
         import numpy as np
 
@@ -47,6 +51,7 @@ class _BatchNorm(Module):
     def extra_repr(self) -> str:
         return f"{self.num_features}"
 
+    @explain_call(book_hints.BATCH_NORM)
     def forward(self, x):
         check_input(self, x, ndim=self.ndims, axis=1, size=self.num_features)
         xp = get_array_module(x)

@@ -6,7 +6,9 @@ on the CPU, one kernel over the whole batch on a GPU) is chosen by ``nn.kernels`
 
 from __future__ import annotations
 
+from .. import book_hints
 from ..backend import get_array_module
+from ..calls import explain_call
 from ..errors import ConfigError, ShapeError
 from . import kernels
 from .conv import int_pair, show_pair
@@ -20,6 +22,7 @@ from .validate import check_input
 # its cache, so backward runs the same one.
 class _Pool2d(Module):
 
+    @explain_call(book_hints.POOLING)
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()
         label = f"{type(self).__name__}(kernel_size={kernel_size!r})"
@@ -28,7 +31,8 @@ class _Pool2d(Module):
         self.padding = int_pair(padding, label, "padding", 0)
         if any(2 * p > k for p, k in zip(self.padding, self.kernel_size, strict=True)):
             raise ConfigError(
-                f"{label}: padding must be at most half the kernel size, got padding={padding!r}"
+                f"{label}: padding must be at most half the kernel size, got padding={padding!r}; "
+                f"{book_hints.POOLING}"
             )
 
     def extra_repr(self) -> str:

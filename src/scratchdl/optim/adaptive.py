@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+from .. import book_hints
 from ..backend import get_array_module
+from ..calls import explain_call
 from .optimizer import Optimizer, _non_negative, _positive
 
 
@@ -42,6 +44,7 @@ class RMSProp(Optimizer):
 
     hyperparameters = ("lr", "alpha", "eps", "weight_decay", "momentum", "centered")
 
+    @explain_call(book_hints.RMSPROP)
     def __init__(self, params=None, lr: float = 0.01, alpha: float = 0.99, eps: float = 1e-8,
                  weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False):
         super().__init__(params, lr)
@@ -89,6 +92,7 @@ class Adam(Optimizer):
     hyperparameters = ("lr", "betas", "eps", "weight_decay")
     decoupled = False
 
+    @explain_call(book_hints.ADAM)
     def __init__(self, params=None, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0):
         super().__init__(params, lr)
@@ -122,6 +126,7 @@ class AdamW(Adam):
 
     decoupled = True
 
+    @explain_call(book_hints.ADAM)
     def __init__(self, params=None, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.01):
         super().__init__(params, lr, betas, eps, weight_decay)
