@@ -1,6 +1,7 @@
 """Every Python example in the README runs, and says what the README says it prints."""
 
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -20,8 +21,13 @@ def setup_lines(text: str) -> list[str]:
 
 
 def run_example(block: str, label: str, capsys) -> str:
-    """Run one example as its own program; what it printed (it must print something)."""
-    exec(compile(block, label, "exec"), {"__name__": "__readme__"})
+    """Run one example as its own program; what it printed (it must print something). An example
+    that installs ``scratchdl.common``'s import hook has it removed afterwards, as a new process would."""
+    try:
+        exec(compile(block, label, "exec"), {"__name__": "__readme__"})
+    finally:
+        if "scratchdl.common" in sys.modules:
+            sys.modules["scratchdl.common"].uninstall()
     out = capsys.readouterr().out
     assert out.strip(), "each example prints something"
     return out
