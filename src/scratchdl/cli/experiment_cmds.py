@@ -75,10 +75,10 @@ def run_experiment(args) -> int:
         raise ConfigError("give an experiment NAME, or --list to see them")
     out = Path(args.out or Path("runs") / "experiments" / args.name)
     try:
-        module = experiments.load(args.name)
+        experiments.load(args.name)
     except ImportError as e:
         raise ConfigError(f"experiment {args.name!r} is not available: {e}") from None
-    result = module.run(out, quick=args.quick, lang=args.lang, seed=args.seed)
+    result = experiments.run(args.name, out, quick=args.quick, lang=args.lang, seed=args.seed)
     print(f"{args.name}: {result.title}")
     width = min(max((len(k) for k, _ in rows(result.numbers)), default=0), 60)
     for key, value in rows(result.numbers):

@@ -120,7 +120,7 @@ def write_report(out_dir, quick: bool = False, lang: str = "en", names=None, see
     one-line message of an experiment that raised, else None). Returns the path of ``report.md``;
     ``results.json`` lists every result and, under ``failed``, the experiments that raised.
     """
-    from . import EXPERIMENTS, load
+    from . import EXPERIMENTS, run
 
     if lang not in LANGS:
         raise unknown_name("language", lang, LANGS)
@@ -133,8 +133,8 @@ def write_report(out_dir, quick: bool = False, lang: str = "en", names=None, see
     started = time.perf_counter()
     entries = []
     for name in selected:
-        try:
-            result = load(name).run(out_dir / name, quick=quick, lang=lang, seed=seed)
+        try:  # Ctrl-C (KeyboardInterrupt) is no Exception: it ends the report, which writes nothing
+            result = run(name, out_dir / name, quick=quick, lang=lang, seed=seed)
             entries.append({"name": name, "result": result, "error": None})
         except Exception as e:  # one broken topic must not sink the report
             error = f"{type(e).__name__}: {e}"
