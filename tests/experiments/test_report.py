@@ -144,7 +144,7 @@ def test_html_sections_lead_with_claim_and_figures_then_compact_japanese_tables(
         assert table.count("<tr>") <= 1 + report.tables.MAX_ROWS
         headers = re.findall(r"<th[^>]*>(.*?)</th>", table)
         assert not any("_" in h for h in headers), headers
-    assert "layer_vs_course_function" in raw  # the raw keys stay, folded
+    assert "層と講義の関数の差" in raw and "layer_vs_course_function" not in raw  # every number, folded
     assert section.count('href="#contents"') == 1
 
 

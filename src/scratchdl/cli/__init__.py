@@ -66,5 +66,6 @@ def main(argv=None) -> int:
               file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"scratchdl {args.command}: interrupted", file=sys.stderr)
+        said = "中断しました" if getattr(args, "lang", None) == "ja" else "interrupted"
+        print(f"scratchdl {args.command}: {said}", file=sys.stderr)
         return 130

@@ -16,7 +16,8 @@ import importlib
 from types import ModuleType
 
 from ..errors import unknown_name
-from .base import LANGS, ExperimentResult
+from ..lang import LANGS
+from .base import ExperimentResult
 
 # CLI name -> module, in the order of the study report's topics.
 EXPERIMENTS = {

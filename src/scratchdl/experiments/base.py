@@ -14,8 +14,6 @@ from pathlib import Path
 from ..atomic import write_atomic
 from ..plotting import pyplot  # noqa: F401  (experiments draw through base.pyplot)
 
-LANGS = ("en", "ja")
-
 
 @dataclass
 class ExperimentResult:

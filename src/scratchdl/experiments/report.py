@@ -11,6 +11,7 @@ is written atomically.
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import json
 import math
@@ -26,8 +27,10 @@ import numpy as np
 
 from ..atomic import write_text_atomic
 from ..errors import unknown_name
+from ..lang import LANGS
 from . import mathml, tables
-from .base import LANGS, ExperimentResult, pick
+from .base import ExperimentResult, pick
+from .labels import key_label
 
 TEXT = {
     "title": {"en": "scratchdl study report: the claims, measured",
@@ -49,7 +52,8 @@ TEXT = {
     "claim": {"en": "Claim", "ja": "主張"},
     "findings": {"en": "Findings", "ja": "結果から"},
     "measured": {"en": "Measured", "ja": "測定値"},
-    "all_numbers": {"en": "All measured numbers (as in results.json)", "ja": "測定値の一覧 (results.json と同じ)"},
+    "all_numbers": {"en": "All measured numbers (as in results.json)",
+                    "ja": "測定値の一覧 (results.json と同じ数値。results.json のキーは英語)"},
     "more_rows": {"en": "{n} more rows in the full list below", "ja": "残り {n} 行は下の一覧に"},
     "back": {"en": "↑ Contents", "ja": "↑ 目次へ"},
     "close": {"en": "close ✕", "ja": "閉じる ✕"},
@@ -62,6 +66,8 @@ TEXT = {
     "runtime": {"en": "run time", "ja": "実行時間"},
     "failed": {"en": "This experiment failed; the other topics ran.", "ja": "この実験は失敗した (他の項目は実行済み)。"},
     "missing": {"en": "figure file missing", "ja": "図のファイルがない"},
+    "yes": {"en": "true", "ja": "はい"},
+    "no": {"en": "false", "ja": "いいえ"},
 }
 
 CSS = """
@@ -188,31 +194,34 @@ def plain(value):
     return value
 
 
-def format_value(value) -> str:
+def format_value(value, lang: str = "en") -> str:
+    """A number as the report shows it: 4 significant digits, lists shortened to 12 items, None as
+    "–", and true/false (はい/いいえ in Japanese)."""
     if value is None:
         return "–"
     if isinstance(value, bool):
-        return "true" if value else "false"
+        return pick(lang, TEXT["yes"] if value else TEXT["no"])
     if isinstance(value, float):
         return f"{value:.4g}"
     if isinstance(value, (list, tuple)):
-        shown = ", ".join(format_value(v) for v in value[:12])
+        shown = ", ".join(format_value(v, lang) for v in value[:12])
         return f"[{shown}{', …' if len(value) > 12 else ''}]" + (f" ({len(value)})" if len(value) > 12 else "")
     return str(value)
 
 
-def rows(numbers: dict, prefix: str = "") -> list[tuple[str, str]]:
-    """``numbers`` flattened to (dotted key, formatted value) rows; lists of dicts by index."""
+def rows(numbers: dict, prefix: str = "", lang: str = "en") -> list[tuple[str, str]]:
+    """``numbers`` flattened to (path, formatted value) rows, the path's keys joined by `` / `` and
+    read in ``lang`` (``labels.key_label``); lists of dicts by index."""
     out = []
     for key, value in plain(numbers).items():
-        label = f"{prefix}{key}"
+        label = f"{prefix}{key_label(key, lang)}"
         if isinstance(value, dict):
-            out.extend(rows(value, f"{label} / "))
+            out.extend(rows(value, f"{label} / ", lang))
         elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
             for i, item in enumerate(value):
-                out.extend(rows(item, f"{label} [{i}] / "))
+                out.extend(rows(item, f"{label} [{i}] / ", lang))
         else:
-            out.append((label, format_value(value)))
+            out.append((label, format_value(value, lang)))
     return out
 
 
@@ -257,7 +266,8 @@ def _tables(name: str, result: ExperimentResult, lang: str) -> list[tables.Rende
 
     numbers = plain(result.numbers)
     specs = getattr(load(name), "TABLES", [])
-    return [t for t in (tables.render(spec, numbers, lang, format_value) for spec in specs) if t is not None]
+    fmt = functools.partial(format_value, lang=lang)
+    return [t for t in (tables.render(spec, numbers, lang, fmt) for spec in specs) if t is not None]
 
 
 def _md_table(header, body) -> list[str]:
@@ -290,7 +300,7 @@ def _markdown(entries, meta: dict, out_dir: Path) -> str:
             lines += [f"**{_md_cell(table.title)}**", ""] + _md_table(table.header, table.rows) + [""]
             if table.hidden:
                 lines += [f"*{pick(lang, TEXT['more_rows']).format(n=table.hidden)}*", ""]
-        raw = _md_table([pick(lang, TEXT["quantity"]), pick(lang, TEXT["value"])], rows(r.numbers))
+        raw = _md_table([pick(lang, TEXT["quantity"]), pick(lang, TEXT["value"])], rows(r.numbers, lang=lang))
         lines += ["<details>", f"<summary>{html.escape(pick(lang, TEXT['all_numbers']))}</summary>", "", *raw, "",
                   "</details>", "", f"*{pick(lang, TEXT['runtime'])}: {r.seconds:.1f} s*", ""]
     return "\n".join(lines)
@@ -388,7 +398,8 @@ def _html(entries, meta: dict, out_dir: Path) -> str:
             body.append(_html_table(table.header, table.rows, table.numeric, caption=table.title))
             if table.hidden:
                 body.append(f'<p class="more">{esc(pick(lang, TEXT["more_rows"]).format(n=table.hidden))}</p>')
-        raw = _html_table([pick(lang, TEXT["quantity"]), pick(lang, TEXT["value"])], rows(r.numbers), raw=True)
+        raw = _html_table([pick(lang, TEXT["quantity"]), pick(lang, TEXT["value"])], rows(r.numbers, lang=lang),
+                          raw=True)
         body.append(f"<details><summary>{esc(pick(lang, TEXT['all_numbers']))}</summary>{raw}</details>")
         body.append(f'<p class="runtime">{esc(pick(lang, TEXT["runtime"]))}: {r.seconds:.1f} s</p>{back}</section>')
     return "\n".join([
