@@ -28,7 +28,7 @@ import numpy as np
 from ..atomic import write_text_atomic
 from ..errors import unknown_name
 from ..lang import LANGS
-from . import mathml, tables
+from . import figures, mathml, tables
 from .base import ExperimentResult, pick
 from .labels import key_label
 
@@ -83,11 +83,23 @@ h3 { margin-bottom: .3em; }
 code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; background: #f3f3f3;
        padding: 0 .25em; border-radius: 3px; overflow-wrap: anywhere; }
 math { white-space: nowrap; }
-.table-wrap { overflow-x: auto; max-width: 100%; margin: .4em 0 1em; }
+/* A table wider than the page scrolls inside its box, and shows it: a shadow on the side that has
+   more (the white covers move with the content, the shadows stay at the edges) and a scrollbar
+   that is always drawn (in Chromium, Android included). */
+.table-wrap { overflow-x: auto; max-width: 100%; margin: .4em 0 1em;
+  background: linear-gradient(to right, #fff 40%, rgba(255, 255, 255, 0)) left / 2.5em 100% no-repeat local,
+              linear-gradient(to left, #fff 40%, rgba(255, 255, 255, 0)) right / 2.5em 100% no-repeat local,
+              radial-gradient(farthest-side at 0 50%, rgba(0, 0, 0, .28), rgba(0, 0, 0, 0)) left / 14px 100%
+                no-repeat scroll,
+              radial-gradient(farthest-side at 100% 50%, rgba(0, 0, 0, .28), rgba(0, 0, 0, 0)) right / 14px 100%
+                no-repeat scroll; }
+.table-wrap::-webkit-scrollbar { height: 8px; }
+.table-wrap::-webkit-scrollbar-track { background: #eef1f5; border-radius: 4px; }
+.table-wrap::-webkit-scrollbar-thumb { background: #9aa7b8; border-radius: 4px; }
 table { border-collapse: collapse; font-size: .92em; }
 caption { text-align: left; font-weight: bold; padding: .2em 0; }
 th, td { border: 1px solid #ddd; padding: .25em .6em; text-align: left; vertical-align: top; }
-th { background: #f3f6fa; }
+th { background: rgba(59, 110, 165, .07); }
 tr > td:first-child { white-space: nowrap; }
 td.num, th.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
 td.value { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
@@ -341,21 +353,34 @@ def _html_table(header, body, numeric=None, caption: str | None = None, raw: boo
     return "".join(out)
 
 
+def _size_attributes(info: dict | None) -> str:
+    """``width``/``height`` (the CSS px it is drawn for) and the data the browser test reads."""
+    if not info:
+        return ""
+    width = info["display_width_px"]
+    return (f' width="{width}" height="{round(width * info["height_in"] / info["width_in"])}"'
+            f' data-width-in="{info["width_in"]}" data-dpi="{info["dpi"]}" data-min-font-pt="{info["min_font_pt"]}"')
+
+
 def _html_figure(number: int, i: int, path, caption: str, info: dict | None, section: str, lang: str) -> str:
+    """A figure, embedded; with a phone rendition (``info["phone"]``, see ``figures.save_phone``), a
+    ``<picture>`` whose ``<source>`` the browser takes on a screen up to ``PHONE_MAX_CSS_PX`` wide."""
     esc = html.escape
     label = f"{pick(lang, TEXT['figure'])} {number}.{i}"
     uri = _data_uri(path)
     if uri is None:
         return f'<p class="fail">{esc(pick(lang, TEXT["missing"]))}: {esc(str(path))}</p>'
     anchor = f"fig-{number}-{i}"
-    size, data = "", ""
-    if info:
-        size = f' width="{info["display_width_px"]}" height="{round(info["display_width_px"] * info["height_in"] / info["width_in"])}"'
-        data = (f' data-width-in="{info["width_in"]}" data-dpi="{info["dpi"]}"'
-                f' data-min-font-pt="{info["min_font_pt"]}"')
     alt = esc(f"{label}: {mathml.plain(caption)}", quote=True)
+    image = f'<img src="{uri}" alt="{alt}"{_size_attributes(info)}>'
+    phone = (info or {}).get("phone")
+    phone_uri = _data_uri(Path(path).parent / phone["file"]) if phone else None
+    if phone_uri is not None:
+        media = f"(max-width: {figures.PHONE_MAX_CSS_PX}px)"
+        image = (f'<picture><source media="{media}" srcset="{phone_uri}"{_size_attributes(phone)}>'
+                 f"{image}</picture>")
     return (f'<figure id="{anchor}"><a class="zoom" href="#{anchor}" title="{esc(pick(lang, TEXT["enlarge"]))}">'
-            f'<img src="{uri}" alt="{alt}"{size}{data}></a>'
+            f"{image}</a>"
             f"<figcaption><strong>{esc(label)}</strong>: {mathml.html_text(caption)}</figcaption>"
             f'<a class="close" href="#{esc(section)}">{esc(pick(lang, TEXT["close"]))}</a></figure>')
 
