@@ -111,3 +111,13 @@ def test_report_in_japanese_says_its_progress_in_japanese(cli, tmp_path):
     assert "max_abs_sum_minus_1" not in markdown
     results = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
     assert "max_abs_sum_minus_1" in results["experiments"][0]["numbers"]["softmax"]["scale_10"]  # keys stay
+
+
+@pytest.mark.parametrize(("lang", "said"), [("en", "interrupted"), ("ja", "中断しました")])
+def test_ctrl_c_is_one_line_in_the_language_asked_and_exit_130(cli, tmp_path, monkeypatch, lang, said):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(experiments, "run", interrupted)
+    status, out, err = cli("experiment", "sgd", "--quick", "--out", tmp_path, "--lang", lang)
+    assert (status, out, err) == (130, "", f"scratchdl experiment: {said}\n")
