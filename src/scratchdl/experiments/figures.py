@@ -25,7 +25,9 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from contextlib import contextmanager
+from pathlib import Path
 
 DPI = 200
 CSS_PX_PER_IN = 96
@@ -167,8 +169,6 @@ def _image_grid(fig, cells, cols) -> tuple[int, float]:
 def _wrap(text, width_in: float, fig) -> None:
     """Break ``text`` (a matplotlib Text) into lines at most ``width_in`` wide, at spaces and after
     "、" outside ``$...$`` (a word longer than the width stays whole)."""
-    import re
-
     renderer = fig.canvas.get_renderer()
 
     def inches(line: str) -> float:
@@ -228,8 +228,6 @@ def phone_layout(fig) -> bool:
 
 def phone_path(path):
     """Where the phone rendition of the figure at ``path`` goes: ``NAME.phone.png`` beside it."""
-    from pathlib import Path
-
     path = Path(path)
     return path.with_name(f"{path.stem}.phone.png")
 
