@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import unicodedata
 from pathlib import Path
 
 from .. import experiments
@@ -80,6 +81,7 @@ def _common(p, out_help: str) -> None:
 
 
 def say(lang: str, key: str, **values) -> str:
+    """``TEXT[key]`` in ``lang``, filled with ``values``."""
     return pick(lang, TEXT[key]).format(**values)
 
 
@@ -118,8 +120,6 @@ def run_experiment(args) -> int:
 
 def _width(text: str) -> int:
     """Columns ``text`` takes in a terminal: East Asian wide and full-width characters take two."""
-    import unicodedata
-
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
