@@ -25,6 +25,7 @@ def test_experiment_prints_numbers_checks_and_figure_paths(cli, tmp_path):
     figures = [line.split("figure: ", 1)[1] for line in out.splitlines() if "figure: " in line]
     assert figures == [str(tmp_path / "act" / "activations.png")]
     assert (tmp_path / "act" / "activations.png").is_file()
+    assert not list((tmp_path / "act").glob("*.phone.png"))  # only the report makes phone renditions
     assert out.strip().splitlines()[-1].startswith("8/8 checks passed")
 
 

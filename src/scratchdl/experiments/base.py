@@ -59,9 +59,9 @@ def start(name: str, title: dict, claim: dict, out_dir, lang: str) -> tuple[Expe
 
 def save_figure(fig, out_dir, filename: str, result: ExperimentResult, caption: str) -> Path:
     """Write ``fig`` as PNG atomically (every text at least the report's smallest font, at the
-    report's dpi; see ``figures``), then its phone rendition beside it (``NAME.phone.png``, under
-    ``"phone"`` in its info), close it, and list it, with its caption and its size, dpi and
-    smallest font, on ``result``."""
+    report's dpi; see ``figures``), then, for the report (``figures.phone_renditions``), its phone
+    rendition beside it (``NAME.phone.png``, under ``"phone"`` in its info), close it, and list it,
+    with its caption and its size, dpi and smallest font, on ``result``."""
     from . import figures
 
     path = Path(out_dir) / filename
@@ -71,7 +71,7 @@ def save_figure(fig, out_dir, filename: str, result: ExperimentResult, caption: 
         write_atomic(path, lambda tmp: fig.savefig(tmp, format="png", dpi=figures.DPI))
         info = figures.figure_info(fig)
         phone = figures.phone_path(path)
-        if phone_info := figures.save_phone(fig, phone):
+        if figures.making_phone_renditions() and (phone_info := figures.save_phone(fig, phone)):
             info["phone"] = {"file": phone.name, **phone_info}
         plt.close(fig)
     result.figures.append(path)

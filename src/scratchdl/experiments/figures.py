@@ -23,6 +23,7 @@ pick it below ``PHONE_MAX_CSS_PX`` through ``<picture><source media=...>``.
 
 from __future__ import annotations
 
+import contextvars
 import io
 import math
 import re
@@ -224,6 +225,25 @@ def phone_layout(fig) -> bool:
     for ax, _, _ in cells:  # a title no wider than its panel (centred on it, it would leave the figure)
         _wrap(ax.title, ax.get_position().width * PHONE_WIDTH_IN + 0.2, fig)
     return True
+
+
+_PHONE = contextvars.ContextVar("scratchdl_phone_renditions", default=False)
+
+
+@contextmanager
+def phone_renditions():
+    """Inside this block ``base.save_figure`` also saves each figure's phone rendition: the report
+    does (``report.write_report``); a single experiment, a notebook or a test needs none and skips
+    the second drawing."""
+    token = _PHONE.set(True)
+    try:
+        yield
+    finally:
+        _PHONE.reset(token)
+
+
+def making_phone_renditions() -> bool:
+    return _PHONE.get()
 
 
 def phone_path(path):

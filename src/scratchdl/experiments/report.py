@@ -152,7 +152,8 @@ def write_report(out_dir, quick: bool = False, lang: str = "en", names=None, see
     entries = []
     for name in selected:
         try:  # Ctrl-C (KeyboardInterrupt) is no Exception: it ends the report, which writes nothing
-            result = run(name, out_dir / name, quick=quick, lang=lang, seed=seed)
+            with figures.phone_renditions():
+                result = run(name, out_dir / name, quick=quick, lang=lang, seed=seed)
             entries.append({"name": name, "result": result, "error": None})
         except Exception as e:  # one broken topic must not sink the report
             error = f"{type(e).__name__}: {e}"
