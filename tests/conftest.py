@@ -8,8 +8,14 @@ stays None), ``device.module(m)`` moves a module's parameters and buffers. The G
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from device_helpers import Device, cuda_unavailable
+
+# Commands print English unless a test asks for --lang ja: a Japanese locale or SCRATCHDL_LANG on the
+# machine that runs the tests must not change what they read (subprocesses inherit this too).
+os.environ["SCRATCHDL_LANG"] = "en"
 
 
 def pytest_configure(config):

@@ -11,6 +11,16 @@ import numpy as np
 import pytest
 
 from scratchdl import functions as F
+from scratchdl.errors import ScratchDLWarning, SwappedArgumentsWarning
+
+# The course's own calls, (d, y), must never be taken for swapped ones: the warning fails any test here.
+pytestmark = pytest.mark.filterwarnings("error::scratchdl.errors.SwappedArgumentsWarning")
+
+
+@pytest.fixture(autouse=True)
+def not_yet_warned(monkeypatch):
+    """Each test starts as a fresh process would: the swapped-arguments warning not yet given."""
+    monkeypatch.setattr(F, "_warned_swapped", False)
 
 
 # ---- the course's formulas (reference) --------------------------------------------------------
@@ -255,6 +265,32 @@ def test_cross_entropy_error_one_hot_and_index_labels(seed):
         F.cross_entropy_error(np.array(labels[0]), y[0]),
         course_cross_entropy_error(np.array(labels[0]), y[0]),
     )
+
+
+def test_cross_entropy_error_with_the_books_argument_order_warns_once():
+    y = np.array([[0.1, 0.9], [0.8, 0.2]])          # probabilities
+    t = np.array([[0.0, 1.0], [1.0, 0.0]])          # one-hot labels
+    loss = F.cross_entropy_error(t, y)
+    with pytest.warns(SwappedArgumentsWarning, match=r"target first.*cross_entropy_error\(y, t\)") as caught:
+        swapped = F.cross_entropy_error(y, t)       # the book's (y, t)
+    assert len(caught) == 1 and issubclass(caught[0].category, ScratchDLWarning)
+    assert caught[0].filename == __file__            # it points at the learner's line
+    assert swapped == course_cross_entropy_error(y, t) < 0 < loss   # the course's number, unchanged
+    with warnings.catch_warnings(record=True) as again:
+        warnings.simplefilter("always")
+        F.cross_entropy_error(y, t)
+        F.cross_entropy_error(y[0], t[0])
+    assert again == []                              # once per process
+
+
+@pytest.mark.parametrize(("d", "y"), [
+    (np.array([[0.0, 1.0]]), np.array([[0.3, 0.7]])),        # the course's order
+    (np.array([1, 0]), np.array([[0.3, 0.7], [0.6, 0.4]])),  # index labels
+    (np.array([[0.0, 1.0]]), np.array([[1.0, 0.0]])),        # both one-hot
+    (np.array([[0.3, 0.7]]), np.array([[0.2, 0.9]])),        # soft targets against scores
+])
+def test_no_warning_unless_the_arguments_look_swapped(d, y):
+    F.cross_entropy_error(d, y)  # the module's filter turns a warning into a failure
 
 
 def test_cross_entropy_error_of_a_zero_probability_is_finite():

@@ -47,6 +47,15 @@ class ExportError(ScratchDLError, ValueError):
     """A model that cannot be written as ONNX: a layer with no ONNX form, or a bad opset."""
 
 
+class ScratchDLWarning(UserWarning):
+    """Base class of the warnings scratchdl gives: the code runs, but likely not as its author meant."""
+
+
+class SwappedArgumentsWarning(ScratchDLWarning):
+    """A course function called with its arguments in the book's order ``(y, t)`` where the course's
+    is ``(d, y)``, target first (``functions.cross_entropy_error``)."""
+
+
 def unknown_name(kind: str, name, valid) -> ConfigError:
     """The error for a name that is not one of ``valid``, listing the valid ones."""
     return ConfigError(f"unknown {kind} {name!r}; valid: {', '.join(sorted(valid))}")

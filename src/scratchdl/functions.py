@@ -71,8 +71,14 @@ def mean_squared_error(d, y):
 
 
 def cross_entropy_error(d, y):
-    r""":math:`-\frac1N \sum_n \log(y_{n, d_n} + 10^{-7})`; ``d`` one-hot or class indices."""
+    r""":math:`-\frac1N \sum_n \log(y_{n, d_n} + 10^{-7})`; ``d`` one-hot or class indices.
+
+    The target comes first, as in the course. Called the book's way round, ``(y, t)``, with
+    probabilities first and one-hot labels second, it would compute a meaningless (often negative)
+    number: that case gives a ``SwappedArgumentsWarning``, once per process, and the course's number."""
     xp = get_array_module(y)
+    if not _warned_swapped and _looks_swapped(d, y):
+        _warn_swapped()
     if y.ndim == 1:
         d = d.reshape(1, d.size)
         y = y.reshape(1, y.size)
@@ -80,6 +86,43 @@ def cross_entropy_error(d, y):
         d = d.argmax(axis=1)
     batch_size = y.shape[0]
     return -xp.sum(xp.log(y[xp.arange(batch_size), d] + 1e-7)) / batch_size
+
+
+_warned_swapped = False
+
+
+def _is_one_hot(a) -> bool:
+    """Every value 0 or 1, and one 1 per row (per array, if 1-D)."""
+    xp = get_array_module(a)
+    rows = a.reshape(-1, a.shape[-1])
+    return bool(xp.all((rows == 0) | (rows == 1)) and xp.all(rows.sum(axis=1) == 1))
+
+
+def _looks_swapped(d, y) -> bool:
+    """``d`` looks like probabilities (floats in [0, 1], rows summing to 1, not one-hot) and ``y``
+    like one-hot labels of the same shape: ``cross_entropy_error(y, t)``, the book's order."""
+    xp = get_array_module(y)
+    if not (hasattr(d, "shape") and hasattr(y, "shape")) or d.shape != y.shape or d.size == 0:
+        return False
+    if not xp.issubdtype(d.dtype, xp.floating):
+        return False
+    rows = d.reshape(-1, d.shape[-1])
+    probabilities = bool(xp.all((rows >= 0) & (rows <= 1)) and xp.allclose(rows.sum(axis=1), 1, atol=1e-3))
+    return probabilities and not _is_one_hot(d) and _is_one_hot(y)
+
+
+def _warn_swapped() -> None:
+    import warnings
+
+    from .errors import SwappedArgumentsWarning
+
+    global _warned_swapped
+    _warned_swapped = True
+    warnings.warn("cross_entropy_error(d, y) takes the target first, as the course does; its first "
+                  "argument looks like probabilities and its second like one-hot labels (the order of "
+                  "'Deep Learning from Scratch', cross_entropy_error(y, t)), so the number it returns is "
+                  "not the loss: call cross_entropy_error(d, y) with the labels first (said once)",
+                  SwappedArgumentsWarning, stacklevel=3)
 
 
 def softmax_with_loss(d, x):

@@ -160,3 +160,31 @@ def test_threads_sets_the_layers_threads(cli, tmp_path, monkeypatch):
     status, _, _ = cli("train", "--model", "mlp", "--epochs", "1", "--threads", "1", "--no-progress",
                        "--out", tmp_path / "run")
     assert status == 0 and blocks.NUM_THREADS == 1
+
+
+def test_resume_of_a_finished_run_says_so_and_more_epochs_train_longer(cli, tmp_path):
+    out = tmp_path / "run"
+    train = ("--model", "mlp", "--hidden", "16", "--no-progress")
+    assert cli("train", *train, "--epochs", "2", "--out", out)[0] == 0
+    saved = (out / "checkpoint.json").read_text()
+
+    status, stdout, err = cli("train", "--resume", out)
+    assert status == 0 and err == ""
+    assert stdout.startswith(f"{out} is finished: 2 of 2 epochs trained, test accuracy 0.")
+    assert f"scratchdl train --resume {out} --epochs 4" in stdout
+    assert "resuming" not in stdout and (out / "checkpoint.json").read_text() == saved
+    for epochs in ("1", "2"):
+        one_line_error(cli("train", "--resume", out, "--epochs", epochs),
+                       f"--epochs {epochs}: the run in {out} has trained 2 epoch(s) already", "more than 2")
+
+    status, stdout, _ = cli("train", "--resume", out, "--epochs", "4")
+    assert status == 0
+    assert f"resuming {out} at epoch 3, step 0, now of 4 epochs (was 2); learning rate 0.0015" in stdout
+    history = json.loads((out / "history.json").read_text())
+    assert [row["epoch"] for row in history] == [1, 2, 3, 4]
+    # the cosine schedule of a 4-epoch run from epoch 3 on: lr0 (1 + cos(pi e / 4)) / 2, lr0 = 0.003
+    lr = [0.003 * (1 + np.cos(np.pi * e / 4)) / 2 for e in (2, 3)]
+    assert [row["lr"] for row in history] == pytest.approx([0.003, 0.0015, *lr])
+    meta = checkpoint.read_meta(out)
+    assert meta["finished"] and meta["options"]["epochs"] == 4
+    assert cli("train", "--resume", out)[1].startswith(f"{out} is finished: 4 of 4 epochs")

@@ -63,3 +63,12 @@ def test_seed_forward_depends_on_its_seed_only(capsys, seed):
     assert run_example("seed_forward.py", capsys, ["--seed", str(seed)]) == run_example(
         "seed_forward.py", capsys, ["--seed", str(seed)]
     )
+
+
+@pytest.mark.filterwarnings("error::scratchdl.errors.SwappedArgumentsWarning")
+@pytest.mark.parametrize("name", ["seed_forward.py", "seed_backprop.py"])
+def test_the_seed_calls_the_course_functions_in_the_course_order(name, capsys, monkeypatch):
+    from scratchdl import functions
+
+    monkeypatch.setattr(functions, "_warned_swapped", False)
+    assert run_example(name, capsys)

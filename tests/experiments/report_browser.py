@@ -10,7 +10,10 @@ script found (posted to the frame's parent):
 - per image: loaded (``complete`` and ``naturalWidth > 0``), rendered CSS width, natural width, and
   the effective size in CSS px of the figure's smallest text, ``min_font_pt * rendered / (72 *
   width_in)`` from the figure's ``data-min-font-pt`` / ``data-width-in`` (see
-  ``scratchdl.experiments.figures``),
+  ``scratchdl.experiments.figures``), taken from the rendition shown (``phone``: a ``<picture>``'s
+  ``<source>`` whose media matches),
+- per table box (``.table-wrap``): its scroll and client widths, the room its scrollbar takes, and its
+  background (the scroll shadows),
 - per figure opened full size (its link's ``#fig-...`` target): rendered width and effective size,
 - the smallest computed font size of the page's own text,
 - every resource the page fetched (``performance`` entries) and every request the policy blocked.
@@ -34,12 +37,27 @@ SCRIPT = r"""
   document.addEventListener("securitypolicyviolation",
                             e => blocked.push(e.blockedURI + " " + e.violatedDirective));
   function report() {
+    // The rendition the browser shows: a <picture>'s <source> whose media matches, else the <img>.
+    function shown(img) {
+      const picture = img.parentElement.tagName === "PICTURE" ? img.parentElement : null;
+      const source = picture && Array.from(picture.querySelectorAll("source"))
+                                     .find(s => window.matchMedia(s.media).matches);
+      return source ? {data: source.dataset, phone: true} : {data: img.dataset, phone: false};
+    }
     const images = Array.from(document.images).map(img => {
       const rect = img.getBoundingClientRect();
-      const pt = parseFloat(img.dataset.minFontPt), inches = parseFloat(img.dataset.widthIn);
+      const {data, phone} = shown(img);
+      const pt = parseFloat(data.minFontPt), inches = parseFloat(data.widthIn);
       return {alt: img.alt.slice(0, 60), complete: img.complete, naturalWidth: img.naturalWidth,
-              rendered: rect.width, minFontPt: pt, widthIn: inches, dpi: parseFloat(img.dataset.dpi),
+              rendered: rect.width, minFontPt: pt, widthIn: inches, dpi: parseFloat(data.dpi), phone: phone,
+              aspectError: Math.abs(rect.height / rect.width - img.naturalHeight / img.naturalWidth),
               effectivePx: pt * rect.width / (72 * inches)};
+    });
+    const tables = Array.from(document.querySelectorAll(".table-wrap")).map(wrap => {
+      const style = getComputedStyle(wrap);
+      return {caption: wrap.textContent.trim().slice(0, 40), scrollWidth: wrap.scrollWidth,
+              clientWidth: wrap.clientWidth, scrollbarPx: wrap.offsetHeight - wrap.clientHeight,
+              attachment: style.backgroundAttachment, background: style.backgroundImage};
     });
     let smallestText = Infinity, smallestWhat = "";
     for (const el of document.body.querySelectorAll("*")) {
@@ -59,14 +77,15 @@ SCRIPT = r"""
       location.hash = "#" + fig.id;
       const img = fig.querySelector("img");
       const width = img.getBoundingClientRect().width;
-      const pt = parseFloat(img.dataset.minFontPt), inches = parseFloat(img.dataset.widthIn);
+      const data = shown(img).data;
+      const pt = parseFloat(data.minFontPt), inches = parseFloat(data.widthIn);
       zoomed.push({id: fig.id, rendered: width, fixed: getComputedStyle(fig).position === "fixed",
                    effectivePx: pt * width / (72 * inches)});
     }
     history.replaceState(null, "", location.pathname);
     const resources = performance.getEntriesByType("resource").map(e => e.name)
                                  .filter(n => !n.startsWith("data:"));
-    const out = {...page, images: images, zoomed: zoomed, smallestTextPx: smallestText,
+    const out = {...page, images: images, tables: tables, zoomed: zoomed, smallestTextPx: smallestText,
                  smallestText: smallestWhat, resources: resources, blocked: blocked};
     window.parent.postMessage(JSON.stringify(out), "*");
   }
@@ -110,8 +129,10 @@ def instrument(html: str) -> str:
     return html.replace("</body>", SCRIPT + "</body>", 1)
 
 
-def measure(html_path, width: int, timeout: float = 120) -> dict:
-    """Load ``html_path`` in headless Chromium ``width`` px wide; the measurements as a dict."""
+def measure(html_path, width: int, timeout: float = 120, scrollbars: bool = False) -> dict:
+    """Load ``html_path`` in headless Chromium ``width`` px wide; the measurements as a dict.
+
+    Scrollbars are hidden, as a phone's overlay scrollbars take no room, unless ``scrollbars``."""
     binary = chromium()
     if binary is None:
         raise FileNotFoundError("chromium")
@@ -121,7 +142,8 @@ def measure(html_path, width: int, timeout: float = 120) -> dict:
         frame = Path(tmp) / "frame.html"  # an iframe ``width`` px wide: a window can't be narrower than 500
         frame.write_text(FRAME.format(width=width), encoding="utf-8")
         command = [binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                   "--hide-scrollbars", "--no-first-run", "--disable-extensions", "--disable-sync",
+                   *([] if scrollbars else ["--hide-scrollbars"]), "--no-first-run", "--disable-extensions",
+                   "--disable-sync",
                    "--disable-background-networking", "--host-resolver-rules=MAP * ~NOTFOUND",
                    f"--user-data-dir={tmp}/profile", f"--window-size={max(width, 1280) + 40},1000",
                    "--virtual-time-budget=10000", "--allow-file-access-from-files",

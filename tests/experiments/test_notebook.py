@@ -13,7 +13,7 @@ def test_experiment_result_shows_figures_checks_and_folded_numbers(tmp_path):
     html = result._repr_html_()
     assert html.count("<img src=\"data:image/png;base64,") == len(result.figures) >= 1
     assert result.title in html and all(html_lib.escape(text) in html for text in result.checks)
-    assert "<details>" in html
+    assert "<details><summary>測定値" in html and "<td>sigmoid&#x27;(z) の最大値</td><td>0.25</td>" in html
 
 
 def test_summary_and_history_render_as_tables():

@@ -5,6 +5,7 @@ import io
 import json
 import re
 import shutil
+from pathlib import Path
 
 import pytest
 from experiment_helpers import assert_png_has_content
@@ -55,6 +56,28 @@ def test_html_embeds_every_figure_as_a_decodable_png(ja_report):
         with Image.open(io.BytesIO(data)) as image:
             image.verify()
     assert "src=\"activations/" not in html  # self-contained: no links to files
+
+
+def test_every_figure_has_a_phone_rendition_the_browser_picks_and_markdown_keeps_the_desktop_one(ja_report):
+    out, _, _ = ja_report
+    html = (out / "report.html").read_text(encoding="utf-8")
+    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    infos = [i for e in results["experiments"] for i in e["figure_info"]]
+    sources = re.findall(r'<picture><source media="\(max-width: 600px\)" srcset="data:image/png;base64,'
+                         r'([A-Za-z0-9+/=]+)" width="(\d+)" height="(\d+)"[^>]*><img ', html)
+    assert len(sources) == len(infos) >= 2
+    for e in results["experiments"]:
+        for figure, info in zip(e["figures"], e["figure_info"], strict=True):
+            phone = info["phone"]
+            path = out / Path(figure).parent / phone["file"]
+            assert phone["file"] == Path(figure).stem + ".phone.png"
+            assert phone["width_in"] == figures.PHONE_WIDTH_IN
+            assert phone["min_font_pt"] >= figures.FONT_PT["ja"]
+            assert figures.effective_px(phone["min_font_pt"], phone["width_in"], figures.PHONE_CSS_PX) >= 12
+            assert path.stat().st_size < 120_000  # small: the report embeds both renditions
+            assert any(base64.b64decode(data) == path.read_bytes() for data, _, _ in sources)
+    markdown = (out / "report.md").read_text(encoding="utf-8")
+    assert ".phone.png" not in markdown and markdown.count("activations/activations.png") == 2
 
 
 def test_html_is_japanese_utf8_with_the_claims(ja_report):
@@ -144,7 +167,7 @@ def test_html_sections_lead_with_claim_and_figures_then_compact_japanese_tables(
         assert table.count("<tr>") <= 1 + report.tables.MAX_ROWS
         headers = re.findall(r"<th[^>]*>(.*?)</th>", table)
         assert not any("_" in h for h in headers), headers
-    assert "layer_vs_course_function" in raw  # the raw keys stay, folded
+    assert "層と講義の関数の差" in raw and "layer_vs_course_function" not in raw  # every number, folded
     assert section.count('href="#contents"') == 1
 
 

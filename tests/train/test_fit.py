@@ -17,6 +17,7 @@ from scratchdl.train import (
     TrainState,
     evaluate,
     fit,
+    raise_on_interrupt,
 )
 
 
@@ -104,6 +105,21 @@ def test_interrupted_and_resumed_run_is_bit_identical(tmp_path, stop_step):
     assert len(state.history) == 3
     for name, array in model.state_dict().items():
         assert np.array_equal(array, reference[name]), name
+
+
+def test_inside_raise_on_interrupt_ctrl_c_raises_at_once():
+    """Experiments train several models in a row: Ctrl-C must end them all, not the current one."""
+    train, test = spiral()
+    model, loss_fn, opt = setup()
+    state = TrainState()
+    with raise_on_interrupt(), pytest.raises(KeyboardInterrupt):
+        fit(model, loss_fn, opt, train, test, epochs=3, batch_size=32, progress=False, state=state,
+            callbacks=[SignalAt(5)])
+    assert state.global_step == 5 and not state.interrupted
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    state = fit(model, loss_fn, opt, train, test, epochs=3, batch_size=32, progress=False,
+                callbacks=[SignalAt(2)])  # outside the block: the graceful stop again
+    assert state.interrupted and state.global_step == 2
 
 
 def test_checkpointing_writes_history_and_curves(tmp_path):

@@ -89,5 +89,6 @@ def _run(args) -> int:
               file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"scratchdl {args.command}: interrupted", file=sys.stderr)
+        said = "中断しました" if getattr(args, "lang", None) == "ja" else "interrupted"
+        print(f"scratchdl {args.command}: {said}", file=sys.stderr)
         return 130

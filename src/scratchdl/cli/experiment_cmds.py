@@ -11,13 +11,30 @@ from __future__ import annotations
 
 import argparse
 import sys
+import unicodedata
 from pathlib import Path
 
 from .. import experiments
 from ..errors import ConfigError
-from ..experiments.base import LANGS
+from ..experiments.base import pick
 from ..experiments.report import rows
+from ..lang import LANGS, default_lang
 from .options import non_negative_int
+
+# What the two commands print, in each language of --lang.
+TEXT = {
+    "ok": {"en": "ok", "ja": "合格"},
+    "failed": {"en": "FAILED", "ja": "不合格"},
+    "figure": {"en": "figure", "ja": "図"},
+    "passed": {"en": "{passed}/{total} checks passed in {seconds:.1f} s",
+               "ja": "検証 {passed}/{total} 件に合格 ({seconds:.1f} 秒)"},
+    "progress": {"en": "{passed}/{total} checks passed, {figures} figure(s), {seconds:.1f} s",
+                 "ja": "検証 {passed}/{total} 件に合格、図 {figures} 枚、{seconds:.1f} 秒"},
+    "raised": {"en": "FAILED: {error}", "ja": "失敗: {error}"},
+    "wrote": {"en": "wrote {path}", "ja": "書き出し: {path}"},
+    "not_available": {"en": "(not available: {error})", "ja": "(使えません: {error})"},
+    "some_failed": {"en": "{n} experiment(s) failed: {names}", "ja": "{n} 件の実験が失敗: {names}"},
+}
 
 
 def experiment_name(text: str) -> str:
@@ -58,43 +75,56 @@ def register(commands) -> None:
 def _common(p, out_help: str) -> None:
     p.add_argument("--quick", action="store_true", help="small sizes that finish in seconds")
     p.add_argument("--out", metavar="DIR", help=out_help)
-    p.add_argument("--lang", choices=LANGS, default="en", help="language of text and figures (default en)")
+    p.add_argument("--lang", choices=LANGS, help="language of text and figures (default: $SCRATCHDL_LANG, "
+                   "else ja in a Japanese locale, else en)")
     p.add_argument("--seed", type=non_negative_int, default=0, help="random seed (default 0)")
 
 
+def say(lang: str, key: str, **values) -> str:
+    """``TEXT[key]`` in ``lang``, filled with ``values``."""
+    return pick(lang, TEXT[key]).format(**values)
+
+
 def run_experiment(args) -> int:
+    lang = args.lang = args.lang or default_lang()
     if args.list:
         for name in experiments.names():
             try:
-                title = experiments.load(name).TITLE
-                print(f"{name:<30} {title.get(args.lang, title['en'])}")
+                print(f"{name:<30} {pick(lang, experiments.load(name).TITLE)}")
             except ImportError as e:
-                print(f"{name:<30} (not available: {e})")
+                print(f"{name:<30} {say(lang, 'not_available', error=e)}")
         return 0
     if args.name is None:
         raise ConfigError("give an experiment NAME, or --list to see them")
     out = Path(args.out or Path("runs") / "experiments" / args.name)
     try:
-        module = experiments.load(args.name)
+        experiments.load(args.name)
     except ImportError as e:
         raise ConfigError(f"experiment {args.name!r} is not available: {e}") from None
-    result = module.run(out, quick=args.quick, lang=args.lang, seed=args.seed)
+    result = experiments.run(args.name, out, quick=args.quick, lang=lang, seed=args.seed)
     print(f"{args.name}: {result.title}")
-    width = min(max((len(k) for k, _ in rows(result.numbers)), default=0), 60)
-    for key, value in rows(result.numbers):
-        print(f"  {key:<{width}}  {value}")
+    numbers = rows(result.numbers, lang=lang)
+    width = min(max((_width(k) for k, _ in numbers), default=0), 60)
+    for key, value in numbers:
+        print(f"  {key}{' ' * max(width - _width(key), 0)}  {value}")
     for note in result.notes:
         print(f"  * {note}")
     for check, ok in result.checks.items():
-        print(f"  [{'ok' if ok else 'FAILED'}] {check}")
+        print(f"  [{say(lang, 'ok' if ok else 'failed')}] {check}")
     for path in result.figures:
-        print(f"  figure: {path}")
+        print(f"  {say(lang, 'figure')}: {path}")
     passed = sum(map(bool, result.checks.values()))
-    print(f"{passed}/{len(result.checks)} checks passed in {result.seconds:.1f} s")
+    print(say(lang, "passed", passed=passed, total=len(result.checks), seconds=result.seconds))
     return 0
 
 
+def _width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: East Asian wide and full-width characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
 def run_report(args) -> int:
+    lang = args.lang = args.lang or default_lang()
     out = Path(args.out or Path("runs") / "report")
     selected = args.only or experiments.names()
     failures = []
@@ -103,18 +133,19 @@ def run_report(args) -> int:
         index = selected.index(name) + 1
         if error is not None:
             failures.append(f"{name} ({error})")
-            print(f"[{index}/{len(selected)}] {name}: FAILED: {error}", flush=True)
+            print(f"[{index}/{len(selected)}] {name}: {say(lang, 'raised', error=error)}", flush=True)
             return
         passed = sum(map(bool, result.checks.values()))
-        print(f"[{index}/{len(selected)}] {name}: {passed}/{len(result.checks)} checks passed, "
-              f"{len(result.figures)} figure(s), {result.seconds:.1f} s", flush=True)
+        summary = say(lang, "progress", passed=passed, total=len(result.checks), figures=len(result.figures),
+                      seconds=result.seconds)
+        print(f"[{index}/{len(selected)}] {name}: {summary}", flush=True)
 
-    markdown = experiments.write_report(out, quick=args.quick, lang=args.lang, names=selected, seed=args.seed,
+    markdown = experiments.write_report(out, quick=args.quick, lang=lang, names=selected, seed=args.seed,
                                         on_result=progress)
     for name in ("report.md", "report.html", "results.json"):
-        print(f"wrote {markdown.parent / name}")
+        print(say(lang, "wrote", path=markdown.parent / name))
     if failures:
-        print(f"scratchdl report: error: {len(failures)} experiment(s) failed: {'; '.join(failures)}",
-              file=sys.stderr)
+        failed = say(lang, "some_failed", n=len(failures), names="; ".join(failures))
+        print(f"scratchdl report: error: {failed}", file=sys.stderr)
         return 1
     return 0

@@ -108,6 +108,10 @@ def _options(args, stamp: str | None = None) -> tuple[dict, Path]:
             raise ConfigError(f"--resume: cannot change {names} of a saved run")
         if args.out and Path(args.out).resolve() != Path(args.resume).resolve():
             raise ConfigError("--resume: the run continues in its own folder; drop --out")
+        done = meta["progress"]["epoch"]
+        if "epochs" in given and given["epochs"] <= done:
+            raise ConfigError(f"--epochs {given['epochs']}: the run in {args.resume} has trained {done} "
+                              f"epoch(s) already; to train longer, give more than {done}")
         return {**DEFAULTS, **saved, **given}, Path(args.resume)
     options = {**DEFAULTS, **given}
     if options["lr"] is None:
@@ -151,6 +155,28 @@ def check_fits(model, name: str, dataset) -> None:
                          f"has {dataset.num_classes} classes")
 
 
+def finished_message(out, meta: dict) -> str:
+    """What ``--resume`` says of a run that has trained all its epochs: its result, and how to go on."""
+    epochs = meta["options"]["epochs"]
+    history = meta.get("history") or [{}]
+    accuracy = history[-1].get("test_accuracy")
+    result = f", test accuracy {accuracy:.4f}" if accuracy is not None else ""
+    return (f"{out} is finished: {epochs} of {epochs} epochs trained{result}; nothing to do. To train "
+            f"longer, give the new total: scratchdl train --resume {out} --epochs {2 * epochs}")
+
+
+def resume_message(out, state: TrainState, options: dict, saved_epochs: int, lr: float) -> str:
+    """``resuming DIR at epoch E, step S`` and, when ``--epochs`` extends the run, the schedule it follows."""
+    line = f"resuming {out} at epoch {state.epoch + 1}, step {state.step}"
+    if options["epochs"] == saved_epochs:
+        return line
+    line += f", now of {options['epochs']} epochs (was {saved_epochs})"
+    if options["scheduler"] == "none":
+        return line
+    return (f"{line}; learning rate {lr:.3g} from here on, as a {options['epochs']}-epoch "
+            f"{options['scheduler']} schedule has it at this epoch")
+
+
 def _stamp() -> str:
     return datetime.now().strftime("%Y%m%d-%H%M%S")
 
@@ -178,6 +204,11 @@ def _train(args, runner=None) -> int:
     comm = runner.comm if runner else None
     root = comm is None or comm.is_root
     options, out = _options(args, comm.bcast(_stamp()) if comm else None)  # one run folder name
+    if args.resume and args.epochs is None and (meta := checkpoint.read_meta(out)).get("finished"):
+        checkpoint.load(out)  # a damaged run says so, finished or not
+        if root:
+            print(finished_message(out, meta))
+        return 0
     if comm and getattr(args, "device", "cpu") in ("cuda", "gpu"):
         distributed.select_gpu(comm)  # rank r on GPU r mod (GPUs on its machine)
     backend.set_default_dtype(options["dtype"])
@@ -198,7 +229,7 @@ def _train(args, runner=None) -> int:
         checkpoint.restore(ckpt, model, optimizer, scheduler)
         state = TrainState.from_progress(ckpt.meta["progress"], ckpt.meta.get("history", []))
         if root:
-            print(f"resuming {out} at epoch {state.epoch + 1}, step {state.step}")
+            print(resume_message(out, state, options, ckpt.meta["options"]["epochs"], optimizer.lr))
     dataset = {"name": train_set.name, "input_shape": list(train_set.input_shape),
                "num_classes": train_set.num_classes, "classes": train_set.classes}
     meta = {"model": {"name": options["model"], "config": model.config}, "dtype": options["dtype"],

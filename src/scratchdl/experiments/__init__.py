@@ -16,7 +16,8 @@ import importlib
 from types import ModuleType
 
 from ..errors import unknown_name
-from .base import LANGS, ExperimentResult
+from ..lang import LANGS
+from .base import ExperimentResult
 
 # CLI name -> module, in the order of the study report's topics.
 EXPERIMENTS = {
@@ -48,10 +49,15 @@ def load(name: str) -> ModuleType:
 
 
 def run(name: str, out_dir, quick: bool = False, lang: str = "en", seed: int = 0) -> ExperimentResult:
-    """Run experiment ``name``, writing its figures into ``out_dir``; returns its measured result."""
+    """Run experiment ``name``, writing its figures into ``out_dir``; returns its measured result.
+
+    Ctrl-C stops it as a whole (``KeyboardInterrupt``), even inside one of its training runs."""
+    from ..train import raise_on_interrupt
+
     if lang not in LANGS:
         raise unknown_name("language", lang, LANGS)
-    return load(name).run(out_dir, quick=quick, lang=lang, seed=seed)
+    with raise_on_interrupt():
+        return load(name).run(out_dir, quick=quick, lang=lang, seed=seed)
 
 
 def write_report(out_dir, quick: bool = False, lang: str = "en", names=None, seed: int = 0, on_result=None):

@@ -14,8 +14,6 @@ from pathlib import Path
 from ..atomic import write_atomic
 from ..plotting import pyplot  # noqa: F401  (experiments draw through base.pyplot)
 
-LANGS = ("en", "ja")
-
 
 @dataclass
 class ExperimentResult:
@@ -61,8 +59,9 @@ def start(name: str, title: dict, claim: dict, out_dir, lang: str) -> tuple[Expe
 
 def save_figure(fig, out_dir, filename: str, result: ExperimentResult, caption: str) -> Path:
     """Write ``fig`` as PNG atomically (every text at least the report's smallest font, at the
-    report's dpi; see ``figures``), close it, and list it, with its caption and its size, dpi and
-    smallest font, on ``result``."""
+    report's dpi; see ``figures``), then, for the report (``figures.phone_renditions``), its phone
+    rendition beside it (``NAME.phone.png``, under ``"phone"`` in its info), close it, and list it,
+    with its caption and its size, dpi and smallest font, on ``result``."""
     from . import figures
 
     path = Path(out_dir) / filename
@@ -71,6 +70,9 @@ def save_figure(fig, out_dir, filename: str, result: ExperimentResult, caption: 
         fig.tight_layout()
         write_atomic(path, lambda tmp: fig.savefig(tmp, format="png", dpi=figures.DPI))
         info = figures.figure_info(fig)
+        phone = figures.phone_path(path)
+        if figures.making_phone_renditions() and (phone_info := figures.save_phone(fig, phone)):
+            info["phone"] = {"file": phone.name, **phone_info}
         plt.close(fig)
     result.figures.append(path)
     result.captions.append(caption)

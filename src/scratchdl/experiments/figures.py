@@ -12,17 +12,36 @@ Every text in a figure is at least ``FONT_PT[lang]`` (11 pt, 12 pt for kanji), s
 (200) so that it stays sharp on high-density screens and when opened full size.
 ``figure_info`` records the figure's size, dpi and smallest font in pt, so the report (and its
 browser test) can compute the effective size of the smallest text wherever the figure is shown.
+
+**On a phone** a 10-inch figure shrinks to the page's width, about ``PHONE_CSS_PX`` = 366 CSS px on a
+390 px phone: 11 pt text would show at 11 * 366 / 720 = 5.6 px. So every figure also gets a phone
+rendition (``save_phone``): the same figure, its panels moved into one column (image grids wrapped
+into rows that fit), redrawn ``PHONE_WIDTH_IN`` = 4.5 inches wide with the same fonts, so its
+smallest text shows at 11 * 366 / (72 * 4.5) = 12.4 px there. ``report.html`` lets the browser
+pick it below ``PHONE_MAX_CSS_PX`` through ``<picture><source media=...>``.
 """
 
 from __future__ import annotations
 
+import contextvars
+import io
+import math
+import re
 from contextlib import contextmanager
+from pathlib import Path
 
 DPI = 200
 CSS_PX_PER_IN = 96
 MAX_WIDTH_IN = 10.0
 FONT_PT = {"en": 11.0, "ja": 12.0}  # the smallest font a figure may use
-FLOOR_CSS_PX = 9.0  # the smallest text a figure may show at a 1280 px desktop width
+FLOOR_CSS_PX = 9.0  # the smallest text a figure may show, on a 1280 px desktop and on a 390 px phone
+
+PHONE_WIDTH_IN = 4.5  # a phone rendition's width
+PHONE_DPI = 150  # 675 px for 4.5 in, shown 366 CSS px wide: sharp at a phone's 2x-3x density, small
+PHONE_CSS_PX = 366  # the width a figure gets on a 390 px phone (the page's side padding taken off)
+PHONE_MAX_CSS_PX = 600  # the widest viewport that gets the phone rendition (the page's phone breakpoint)
+PLOT_ROW_IN = (2.6, 3.6)  # the height of one stacked plot panel: the desktop row's, within these bounds
+MIN_CELL_IN = 0.36  # the narrowest cell of an image grid (a digit, a filter) on the phone
 
 
 def font_pt(lang: str) -> float:
@@ -99,3 +118,154 @@ def effective_px(min_font_pt: float, width_in: float, rendered_css_px: float) ->
     """The CSS px size of a ``min_font_pt`` font in a ``width_in`` figure rendered ``rendered_css_px``
     wide: ``pt * rendered / (72 * width_in)``."""
     return min_font_pt * rendered_css_px / (72.0 * width_in)
+
+
+# ---- the phone rendition -----------------------------------------------------------------------
+def _panels(fig):
+    """The visible axes of ``fig`` with their cell in its grid: [(ax, row, col)], rows, cols, height
+    ratios; None if some visible axes is not a single cell of one common grid."""
+    axes = [ax for ax in fig.axes if ax.get_visible()]
+    specs = [ax.get_subplotspec() for ax in axes]
+    if not axes or any(s is None for s in specs):
+        return None
+    grid = specs[0].get_gridspec()
+    if any(s.get_gridspec() is not grid or len(s.rowspan) != 1 or len(s.colspan) != 1 for s in specs):
+        return None
+    rows, cols = grid.get_geometry()
+    cells = [(ax, s.rowspan.start, s.colspan.start) for ax, s in zip(axes, specs, strict=True)]
+    return cells, rows, cols, list(grid.get_height_ratios() or [1.0] * rows)
+
+
+def _is_image_grid(cells) -> bool:
+    """Images in every cell that draws anything (a grid of digits or filters, some cells left empty)."""
+    drawn = [ax for ax, _, _ in cells if ax.images or ax.lines or ax.collections or ax.patches]
+    return bool(drawn) and all(ax.images for ax in drawn)
+
+
+def _extent_in(texts, fig, axis: int) -> float:
+    """The largest width (``axis`` 0) or height (1) in inches of the shown ``texts``."""
+    renderer = fig.canvas.get_renderer()
+    sizes = [t.get_window_extent(renderer).size[axis] / fig.dpi for t in texts if t.get_visible() and t.get_text()]
+    return max(sizes, default=0.0)
+
+
+def _image_grid(fig, cells, cols) -> tuple[int, float]:
+    """Columns of an image grid on the phone, and the height in inches of a row of height ratio 1.
+
+    As many cells as fit beside the row labels, each at least ``MIN_CELL_IN`` and as wide as its
+    title, spread evenly over the rows one desktop row becomes; a row is a cell (the image's
+    aspect kept) with its title above it. ``fig`` must have been drawn (its texts laid out)."""
+    labels = _extent_in([ax.yaxis.label for ax, _, c in cells if c == 0], fig, 0)
+    titles = [ax.title for ax, _, _ in cells]
+    room = PHONE_WIDTH_IN - labels - 0.3
+    fit = max(1, math.floor(room / max(MIN_CELL_IN, _extent_in(titles, fig, 0) + 0.1)))
+    per_row = math.ceil(cols / math.ceil(cols / fit))
+    image = next(ax.images[0] for ax, _, _ in cells if ax.images)
+    rows, columns = image.get_array().shape[:2]
+    titled = sum(bool(t.get_text()) for t in titles) * 2 > len(titles)  # a title over most cells
+    image_in = room / per_row - 0.15  # the pitch less the space between cells
+    return per_row, image_in * rows / columns + (_extent_in(titles, fig, 1) if titled else 0.0) + 0.18
+
+
+def _wrap(text, width_in: float, fig) -> None:
+    """Break ``text`` (a matplotlib Text) into lines at most ``width_in`` wide, at spaces and after
+    "、" outside ``$...$`` (a word longer than the width stays whole)."""
+    renderer = fig.canvas.get_renderer()
+
+    def inches(line: str) -> float:
+        return renderer.get_text_width_height_descent(line, text.get_fontproperties(), ismath=False)[0] / fig.dpi
+
+    lines = []
+    for paragraph in text.get_text().split("\n"):
+        line = ""
+        for word in re.findall(r"(?:\$[^$]*\$|[^ 、$])+、?|[ ]+", paragraph):  # $math$ stays whole
+            if line.strip() and inches((line + word).rstrip()) > width_in:
+                lines.append(line.rstrip())
+                line = word.lstrip()
+            else:
+                line += word
+        lines.append(line.rstrip())
+    text.set_text("\n".join(lines))
+
+
+def phone_layout(fig) -> bool:
+    """Move ``fig``'s panels into the phone layout, ``PHONE_WIDTH_IN`` wide; False if its panels are
+    not one grid of single cells (the figure is left as it was).
+
+    Row r of a desktop grid with C columns becomes ceil(C / c) rows of c columns: c = 1 stacks plot
+    panels (two columns for more than four narrow ones), each as tall as a desktop row within
+    ``PLOT_ROW_IN``; an image grid gets as many columns as fit (``_image_grid``). Tick labels that
+    shared axes hid are shown again, since a stacked panel no longer sits beside the one that showed
+    them; titles wrap to their panel's width, the figure's title to the figure's."""
+    found = _panels(fig)
+    if found is None:
+        return False
+    cells, rows, cols, ratios = found
+    width, height = fig.get_size_inches()
+    fig.draw_without_rendering()
+    top = 0.0
+    if fig._suptitle is not None and fig._suptitle.get_text():
+        _wrap(fig._suptitle, PHONE_WIDTH_IN - 0.4, fig)
+        top = _extent_in([fig._suptitle], fig, 1) + 0.15
+    if _is_image_grid(cells):
+        per_row, row_in = _image_grid(fig, cells, cols)
+    else:
+        narrow = len(cells) > 4 and PHONE_WIDTH_IN / (width / cols) >= 1.5
+        per_row, row_in = (2 if narrow and cols > 1 else 1), min(max(height / rows, PLOT_ROW_IN[0]), PLOT_ROW_IN[1])
+    chunks = math.ceil(cols / per_row)
+    fig.set_size_inches(PHONE_WIDTH_IN, sum(ratios) / max(ratios) * chunks * row_in + top + 0.2)
+    grid = fig.add_gridspec(rows * chunks, per_row, height_ratios=[r for r in ratios for _ in range(chunks)])
+    for ax, row, col in cells:
+        ax.set_subplotspec(grid[row * chunks + col // per_row, col % per_row])
+        if len(ax.get_shared_y_axes().get_siblings(ax)) > 1:
+            ax.yaxis.set_tick_params(labelleft=True)
+        if len(ax.get_shared_x_axes().get_siblings(ax)) > 1:
+            ax.xaxis.set_tick_params(labelbottom=True)
+    fig.tight_layout()
+    for ax, _, _ in cells:  # a title no wider than its panel (centred on it, it would leave the figure)
+        _wrap(ax.title, ax.get_position().width * PHONE_WIDTH_IN + 0.2, fig)
+    return True
+
+
+_PHONE = contextvars.ContextVar("scratchdl_phone_renditions", default=False)
+
+
+@contextmanager
+def phone_renditions():
+    """Inside this block ``base.save_figure`` also saves each figure's phone rendition: the report
+    does (``report.write_report``); a single experiment, a notebook or a test needs none and skips
+    the second drawing."""
+    token = _PHONE.set(True)
+    try:
+        yield
+    finally:
+        _PHONE.reset(token)
+
+
+def making_phone_renditions() -> bool:
+    return _PHONE.get()
+
+
+def phone_path(path):
+    """Where the phone rendition of the figure at ``path`` goes: ``NAME.phone.png`` beside it."""
+    path = Path(path)
+    return path.with_name(f"{path.stem}.phone.png")
+
+
+def save_phone(fig, path) -> dict | None:
+    """Save the phone rendition of ``fig`` at ``path`` (PNG, 256 colours, ``PHONE_DPI``); its
+    ``figure_info``, or None if the figure has no phone layout (and no file is written). ``fig`` is
+    changed: save the desktop rendition first."""
+    from PIL import Image
+
+    from ..atomic import write_atomic
+
+    if not phone_layout(fig):
+        return None
+    fig.tight_layout()  # fonts as on the desktop (``enforce_floor`` set any new tick label's size there)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=PHONE_DPI)
+    with Image.open(buffer) as image:  # a palette of 256 colours: a third of the bytes, no visible change
+        small = image.convert("RGB").quantize(256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+    write_atomic(path, lambda tmp: small.save(tmp, format="png"))
+    return figure_info(fig, PHONE_DPI)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import html
-import json
 from pathlib import Path
 
 
@@ -24,6 +23,10 @@ def result_html(result) -> str:
         parts.append("<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in result.notes) + "</ul>")
     parts.append("<ul>" + "".join(
         f"<li>{'✓' if ok else '✗'} {html.escape(text)}</li>" for text, ok in result.checks.items()) + "</ul>")
-    numbers = html.escape(json.dumps(result.numbers, ensure_ascii=False, indent=1, default=str))
-    parts.append(f"<details><summary>numbers ({result.seconds:.1f} s)</summary><pre>{numbers}</pre></details>")
+    from .report import rows
+
+    table = "".join(f"<tr><td>{html.escape(key)}</td><td>{html.escape(value)}</td></tr>"
+                    for key, value in rows(result.numbers, lang=result.lang))
+    summary = "測定値" if result.lang == "ja" else "numbers"
+    parts.append(f"<details><summary>{summary} ({result.seconds:.1f} s)</summary><table>{table}</table></details>")
     return "\n".join(parts)

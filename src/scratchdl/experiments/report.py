@@ -11,6 +11,7 @@ is written atomically.
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import json
 import math
@@ -26,8 +27,10 @@ import numpy as np
 
 from ..atomic import write_text_atomic
 from ..errors import unknown_name
-from . import mathml, tables
-from .base import LANGS, ExperimentResult, pick
+from ..lang import LANGS
+from . import figures, mathml, tables
+from .base import ExperimentResult, pick
+from .labels import key_label
 
 TEXT = {
     "title": {"en": "scratchdl study report: the claims, measured",
@@ -49,7 +52,8 @@ TEXT = {
     "claim": {"en": "Claim", "ja": "主張"},
     "findings": {"en": "Findings", "ja": "結果から"},
     "measured": {"en": "Measured", "ja": "測定値"},
-    "all_numbers": {"en": "All measured numbers (as in results.json)", "ja": "測定値の一覧 (results.json と同じ)"},
+    "all_numbers": {"en": "All measured numbers (as in results.json)",
+                    "ja": "測定値の一覧 (results.json と同じ数値。results.json のキーは英語)"},
     "more_rows": {"en": "{n} more rows in the full list below", "ja": "残り {n} 行は下の一覧に"},
     "back": {"en": "↑ Contents", "ja": "↑ 目次へ"},
     "close": {"en": "close ✕", "ja": "閉じる ✕"},
@@ -62,6 +66,8 @@ TEXT = {
     "runtime": {"en": "run time", "ja": "実行時間"},
     "failed": {"en": "This experiment failed; the other topics ran.", "ja": "この実験は失敗した (他の項目は実行済み)。"},
     "missing": {"en": "figure file missing", "ja": "図のファイルがない"},
+    "yes": {"en": "true", "ja": "はい"},
+    "no": {"en": "false", "ja": "いいえ"},
 }
 
 CSS = """
@@ -77,11 +83,23 @@ h3 { margin-bottom: .3em; }
 code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; background: #f3f3f3;
        padding: 0 .25em; border-radius: 3px; overflow-wrap: anywhere; }
 math { white-space: nowrap; }
-.table-wrap { overflow-x: auto; max-width: 100%; margin: .4em 0 1em; }
+/* A table wider than the page scrolls inside its box, and shows it: a shadow on the side that has
+   more (the white covers move with the content, the shadows stay at the edges) and a scrollbar
+   that is always drawn (in Chromium, Android included). */
+.table-wrap { overflow-x: auto; max-width: 100%; margin: .4em 0 1em;
+  background: linear-gradient(to right, #fff 40%, rgba(255, 255, 255, 0)) left / 2.5em 100% no-repeat local,
+              linear-gradient(to left, #fff 40%, rgba(255, 255, 255, 0)) right / 2.5em 100% no-repeat local,
+              radial-gradient(farthest-side at 0 50%, rgba(0, 0, 0, .28), rgba(0, 0, 0, 0)) left / 14px 100%
+                no-repeat scroll,
+              radial-gradient(farthest-side at 100% 50%, rgba(0, 0, 0, .28), rgba(0, 0, 0, 0)) right / 14px 100%
+                no-repeat scroll; }
+.table-wrap::-webkit-scrollbar { height: 8px; }
+.table-wrap::-webkit-scrollbar-track { background: #eef1f5; border-radius: 4px; }
+.table-wrap::-webkit-scrollbar-thumb { background: #9aa7b8; border-radius: 4px; }
 table { border-collapse: collapse; font-size: .92em; }
 caption { text-align: left; font-weight: bold; padding: .2em 0; }
 th, td { border: 1px solid #ddd; padding: .25em .6em; text-align: left; vertical-align: top; }
-th { background: #f3f6fa; }
+th { background: rgba(59, 110, 165, .07); }
 tr > td:first-child { white-space: nowrap; }
 td.num, th.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
 td.value { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
@@ -120,7 +138,7 @@ def write_report(out_dir, quick: bool = False, lang: str = "en", names=None, see
     one-line message of an experiment that raised, else None). Returns the path of ``report.md``;
     ``results.json`` lists every result and, under ``failed``, the experiments that raised.
     """
-    from . import EXPERIMENTS, load
+    from . import EXPERIMENTS, run
 
     if lang not in LANGS:
         raise unknown_name("language", lang, LANGS)
@@ -133,8 +151,9 @@ def write_report(out_dir, quick: bool = False, lang: str = "en", names=None, see
     started = time.perf_counter()
     entries = []
     for name in selected:
-        try:
-            result = load(name).run(out_dir / name, quick=quick, lang=lang, seed=seed)
+        try:  # Ctrl-C (KeyboardInterrupt) is no Exception: it ends the report, which writes nothing
+            with figures.phone_renditions():
+                result = run(name, out_dir / name, quick=quick, lang=lang, seed=seed)
             entries.append({"name": name, "result": result, "error": None})
         except Exception as e:  # one broken topic must not sink the report
             error = f"{type(e).__name__}: {e}"
@@ -190,31 +209,34 @@ def plain(value):
     return value
 
 
-def format_value(value) -> str:
+def format_value(value, lang: str = "en") -> str:
+    """A number as the report shows it: 4 significant digits, lists shortened to 12 items, None as
+    "–", and true/false (はい/いいえ in Japanese)."""
     if value is None:
         return "–"
     if isinstance(value, bool):
-        return "true" if value else "false"
+        return pick(lang, TEXT["yes"] if value else TEXT["no"])
     if isinstance(value, float):
         return f"{value:.4g}"
     if isinstance(value, (list, tuple)):
-        shown = ", ".join(format_value(v) for v in value[:12])
+        shown = ", ".join(format_value(v, lang) for v in value[:12])
         return f"[{shown}{', …' if len(value) > 12 else ''}]" + (f" ({len(value)})" if len(value) > 12 else "")
     return str(value)
 
 
-def rows(numbers: dict, prefix: str = "") -> list[tuple[str, str]]:
-    """``numbers`` flattened to (dotted key, formatted value) rows; lists of dicts by index."""
+def rows(numbers: dict, prefix: str = "", lang: str = "en") -> list[tuple[str, str]]:
+    """``numbers`` flattened to (path, formatted value) rows, the path's keys joined by `` / `` and
+    read in ``lang`` (``labels.key_label``); lists of dicts by index."""
     out = []
     for key, value in plain(numbers).items():
-        label = f"{prefix}{key}"
+        label = f"{prefix}{key_label(key, lang)}"
         if isinstance(value, dict):
-            out.extend(rows(value, f"{label} / "))
+            out.extend(rows(value, f"{label} / ", lang))
         elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
             for i, item in enumerate(value):
-                out.extend(rows(item, f"{label} [{i}] / "))
+                out.extend(rows(item, f"{label} [{i}] / ", lang))
         else:
-            out.append((label, format_value(value)))
+            out.append((label, format_value(value, lang)))
     return out
 
 
@@ -259,7 +281,8 @@ def _tables(name: str, result: ExperimentResult, lang: str) -> list[tables.Rende
 
     numbers = plain(result.numbers)
     specs = getattr(load(name), "TABLES", [])
-    return [t for t in (tables.render(spec, numbers, lang, format_value) for spec in specs) if t is not None]
+    fmt = functools.partial(format_value, lang=lang)
+    return [t for t in (tables.render(spec, numbers, lang, fmt) for spec in specs) if t is not None]
 
 
 def _md_table(header, body) -> list[str]:
@@ -292,7 +315,7 @@ def _markdown(entries, meta: dict, out_dir: Path) -> str:
             lines += [f"**{_md_cell(table.title)}**", ""] + _md_table(table.header, table.rows) + [""]
             if table.hidden:
                 lines += [f"*{pick(lang, TEXT['more_rows']).format(n=table.hidden)}*", ""]
-        raw = _md_table([pick(lang, TEXT["quantity"]), pick(lang, TEXT["value"])], rows(r.numbers))
+        raw = _md_table([pick(lang, TEXT["quantity"]), pick(lang, TEXT["value"])], rows(r.numbers, lang=lang))
         lines += ["<details>", f"<summary>{html.escape(pick(lang, TEXT['all_numbers']))}</summary>", "", *raw, "",
                   "</details>", "", f"*{pick(lang, TEXT['runtime'])}: {r.seconds:.1f} s*", ""]
     return "\n".join(lines)
@@ -333,21 +356,34 @@ def _html_table(header, body, numeric=None, caption: str | None = None, raw: boo
     return "".join(out)
 
 
+def _size_attributes(info: dict | None) -> str:
+    """``width``/``height`` (the CSS px it is drawn for) and the data the browser test reads."""
+    if not info:
+        return ""
+    width = info["display_width_px"]
+    return (f' width="{width}" height="{round(width * info["height_in"] / info["width_in"])}"'
+            f' data-width-in="{info["width_in"]}" data-dpi="{info["dpi"]}" data-min-font-pt="{info["min_font_pt"]}"')
+
+
 def _html_figure(number: int, i: int, path, caption: str, info: dict | None, section: str, lang: str) -> str:
+    """A figure, embedded; with a phone rendition (``info["phone"]``, see ``figures.save_phone``), a
+    ``<picture>`` whose ``<source>`` the browser takes on a screen up to ``PHONE_MAX_CSS_PX`` wide."""
     esc = html.escape
     label = f"{pick(lang, TEXT['figure'])} {number}.{i}"
     uri = _data_uri(path)
     if uri is None:
         return f'<p class="fail">{esc(pick(lang, TEXT["missing"]))}: {esc(str(path))}</p>'
     anchor = f"fig-{number}-{i}"
-    size, data = "", ""
-    if info:
-        size = f' width="{info["display_width_px"]}" height="{round(info["display_width_px"] * info["height_in"] / info["width_in"])}"'
-        data = (f' data-width-in="{info["width_in"]}" data-dpi="{info["dpi"]}"'
-                f' data-min-font-pt="{info["min_font_pt"]}"')
     alt = esc(f"{label}: {mathml.plain(caption)}", quote=True)
+    image = f'<img src="{uri}" alt="{alt}"{_size_attributes(info)}>'
+    phone = (info or {}).get("phone")
+    phone_uri = _data_uri(Path(path).parent / phone["file"]) if phone else None
+    if phone_uri is not None:
+        media = f"(max-width: {figures.PHONE_MAX_CSS_PX}px)"
+        image = (f'<picture><source media="{media}" srcset="{phone_uri}"{_size_attributes(phone)}>'
+                 f"{image}</picture>")
     return (f'<figure id="{anchor}"><a class="zoom" href="#{anchor}" title="{esc(pick(lang, TEXT["enlarge"]))}">'
-            f'<img src="{uri}" alt="{alt}"{size}{data}></a>'
+            f"{image}</a>"
             f"<figcaption><strong>{esc(label)}</strong>: {mathml.html_text(caption)}</figcaption>"
             f'<a class="close" href="#{esc(section)}">{esc(pick(lang, TEXT["close"]))}</a></figure>')
 
@@ -390,7 +426,8 @@ def _html(entries, meta: dict, out_dir: Path) -> str:
             body.append(_html_table(table.header, table.rows, table.numeric, caption=table.title))
             if table.hidden:
                 body.append(f'<p class="more">{esc(pick(lang, TEXT["more_rows"]).format(n=table.hidden))}</p>')
-        raw = _html_table([pick(lang, TEXT["quantity"]), pick(lang, TEXT["value"])], rows(r.numbers), raw=True)
+        raw = _html_table([pick(lang, TEXT["quantity"]), pick(lang, TEXT["value"])], rows(r.numbers, lang=lang),
+                          raw=True)
         body.append(f"<details><summary>{esc(pick(lang, TEXT['all_numbers']))}</summary>{raw}</details>")
         body.append(f'<p class="runtime">{esc(pick(lang, TEXT["runtime"]))}: {r.seconds:.1f} s</p>{back}</section>')
     return "\n".join([

@@ -18,6 +18,7 @@ running loss and accuracy stay there until a progress update or the end of the e
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import math
 import signal
 import sys
@@ -126,9 +127,30 @@ class Callback:
     def on_interrupt(self, ctx: TrainContext) -> None: ...
 
 
+_RAISE_ON_INTERRUPT = contextvars.ContextVar("scratchdl_raise_on_interrupt", default=False)
+
+
+@contextlib.contextmanager
+def raise_on_interrupt():
+    """Inside this block ``fit`` does not catch Ctrl-C: SIGINT raises ``KeyboardInterrupt`` at once
+    and SIGTERM ends the process, as anywhere else in Python.
+
+    ``fit`` alone turns them into a graceful stop (finish the step, call ``on_interrupt``, return
+    with ``state.interrupted``), which suits a run that saves and resumes (``scratchdl train``, a
+    notebook). A caller that trains several models in a row and judges their results (the
+    experiments) must stop as a whole instead, rather than go on to the next run with a cut-short one.
+    """
+    token = _RAISE_ON_INTERRUPT.set(True)
+    try:
+        yield
+    finally:
+        _RAISE_ON_INTERRUPT.reset(token)
+
+
 class _StopRequest:
     """While installed, SIGINT/SIGTERM set a flag the loop reads between steps, so an
-    interruption never lands inside an update. A second Ctrl-C interrupts at once."""
+    interruption never lands inside an update. A second Ctrl-C interrupts at once. Not installed
+    inside ``raise_on_interrupt()``."""
 
     def __init__(self):
         self.requested = False
@@ -140,7 +162,7 @@ class _StopRequest:
         self.requested = True
 
     def __enter__(self):
-        if threading.current_thread() is threading.main_thread():
+        if threading.current_thread() is threading.main_thread() and not _RAISE_ON_INTERRUPT.get():
             for sig in (signal.SIGINT, signal.SIGTERM):
                 self._old[sig] = signal.signal(sig, self._handle)
         return self
