@@ -42,6 +42,15 @@ class ExportError(ScratchDLError, ValueError):
     """A model that cannot be written as ONNX: a layer with no ONNX form, or a bad opset."""
 
 
+class GraphError(ScratchDLError, RuntimeError):
+    """A computational graph used wrongly: ``backward`` twice through a freed graph, a saved tensor
+    changed in place before ``backward``, a gradient asked of a tensor that has none."""
+
+
+class DependencyError(ScratchDLError, RuntimeError):
+    """A program or package a feature needs is not installed (Graphviz's ``dot`` for PNG graphs)."""
+
+
 def unknown_name(kind: str, name, valid) -> ConfigError:
     """The error for a name that is not one of ``valid``, listing the valid ones."""
     return ConfigError(f"unknown {kind} {name!r}; valid: {', '.join(sorted(valid))}")
