@@ -122,7 +122,13 @@ def _run(roots, seeds, retain_graph: bool, create_graph: bool, targets):
             if grads is None:
                 grads = pending[node] = [None] * len(node.output_meta)
                 heapq.heappush(heap, (-node.generation, next(order), node))
-            grads[index] = g if grads[index] is None else grads[index] + g
+            if grads[index] is None:
+                grads[index] = g
+            elif create_graph and node.scope is not None:    # the sum belongs to the layer it is for
+                with mode.scope(node.scope[0], node.scope[1], "backward"):
+                    grads[index] = grads[index] + g
+            else:
+                grads[index] = grads[index] + g
         elif targets is not None:
             if id(node) in leaf_targets:
                 found[id(node)] = g if id(node) not in found else found[id(node)] + g
@@ -156,14 +162,14 @@ def _run(roots, seeds, retain_graph: bool, create_graph: bool, targets):
             if len(gxs) != len(fn.next_edges):
                 raise GraphError(f"{fn.label()}.backward returned {len(gxs)} gradients for "
                                  f"{len(fn.next_edges)} inputs")
-            for i, (edge, gx) in enumerate(zip(fn.next_edges, gxs, strict=True)):
+            for edge, gx, meta in zip(fn.next_edges, gxs, fn.input_meta, strict=True):
                 if edge is None or gx is None:
                     continue
-                if not isinstance(gx, Tensor):
-                    gx = Tensor._wrap(as_array(gx))
-                if gx.shape != fn.input_meta[i][0]:
+                if type(gx) is not Tensor:
+                    gx = gx if isinstance(gx, Tensor) else Tensor._wrap(as_array(gx))
+                if gx._data.shape != meta[0]:
                     raise GraphError(f"{fn.label()}.backward returned a gradient of shape {gx.shape} for "
-                                     f"input {i} of shape {fn.input_meta[i][0]}")
+                                     f"an input of shape {meta[0]}")
                 send(edge[0], edge[1], gx)
             if not retain_graph:
                 fn.release()

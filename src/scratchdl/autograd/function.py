@@ -54,33 +54,52 @@ class Function:
     _outputs: tuple = ()
 
     def __call__(self, *inputs):
-        tensors = as_tensors(self, inputs)
-        record = mode.is_grad_enabled() and any(t._requires_grad for t in tensors)
+        tensors, record = inputs, False
+        for t in inputs:                      # the common case costs one pass: NumPy tensors only
+            if type(t) is not Tensor or type(t._data) is not np.ndarray:
+                tensors = as_tensors(self, inputs)
+                break
+        if mode.is_grad_enabled():
+            for t in tensors:
+                if t._requires_grad:
+                    record = True
+                    break
         self.record = record
-        self.needs_input_grad = tuple(t._requires_grad for t in tensors) if record else (False,) * len(tensors)
+        self.needs_input_grad = tuple([t._requires_grad for t in tensors]) if record else (False,) * len(tensors)
         self.inputs = tensors
         ys = self.forward(*[t._data for t in tensors])
         self.inputs = None
         single = type(ys) is not tuple
         if single:
             ys = (ys,)
-        version = tensors[0]._version if self.view else None
-        if version is not None and not _shares_memory(ys[0], tensors[0]._data):
-            version = None
+        version = None
+        if self.view and _shares_memory(ys[0], tensors[0]._data):
+            version = tensors[0]._version
         if not record:
             self.cache = None
-            outputs = tuple(Tensor._wrap(y, version=version) for y in ys)
-            return outputs[0] if single else outputs
-        self.generation = max(t.generation for t in tensors)
-        self.next_edges = tuple(_edge(t) for t in tensors)
-        self.input_meta = tuple((t.shape, t._data.dtype, weakref.ref(t)) for t in tensors)
+            if single:
+                return Tensor._wrap(ys[0], False, None, 0, version)
+            return tuple(Tensor._wrap(y, False, None, 0, version if i == 0 else None) for i, y in enumerate(ys))
+        generation, edges, meta = 0, [], []
+        for t in tensors:
+            fn = t.grad_fn
+            if fn is not None and fn.generation >= generation:
+                generation = fn.generation + 1
+            edges.append(None if not t._requires_grad else (t, 0) if fn is None else (fn, t._index))
+            meta.append((t._data.shape, t._data.dtype, weakref.ref(t)))
+        self.generation, self.next_edges, self.input_meta = generation, tuple(edges), tuple(meta)
         self.scope = mode.current_scope()
-        outputs = tuple(Tensor._wrap(y, True, self, i, version if i == 0 else None) for i, y in enumerate(ys))
-        self._outputs = tuple(weakref.ref(t) for t in outputs)
-        self.output_meta = tuple((y.shape, y.dtype) for y in ys)
+        if single:
+            out = Tensor._wrap(ys[0], True, self, 0, version)
+            outputs = (out,)
+        else:
+            outputs = tuple([Tensor._wrap(y, True, self, i, version if i == 0 else None)
+                             for i, y in enumerate(ys)])
+        self._outputs = tuple([weakref.ref(t) for t in outputs])
+        self.output_meta = tuple([(y.shape, y.dtype) for y in ys])
         if self.keeps_output:
-            self._output_data = tuple((y, t._version, t._version.value) for y, t in zip(ys, outputs,
-                                                                                     strict=True))
+            self._output_data = tuple([(y, t._version, t._version.value) for y, t in zip(ys, outputs,
+                                                                                         strict=True)])
         return outputs[0] if single else outputs
 
     def forward(self, *xs):
@@ -150,15 +169,6 @@ class Function:
             f"{self.label()}: its {what} {position} {name}(shape {tuple(shape)}) was changed in place "
             f"after it was saved for backward (version {saved} then, {now} now), so its gradient would be "
             f"wrong; change a copy, or run backward before changing it")
-
-
-def _edge(t: Tensor):
-    """Where the gradient of input ``t`` goes: (its function, output index), (the leaf, 0) or None."""
-    if not t._requires_grad:
-        return None
-    if t.grad_fn is None:
-        return (t, 0)
-    return (t.grad_fn, t._index)
 
 
 def _shares_memory(a, b) -> bool:

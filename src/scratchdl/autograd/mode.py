@@ -15,17 +15,24 @@ from __future__ import annotations
 import functools
 import threading
 
-_state = threading.local()
+class _State(threading.local):
+    """Each thread's own switch and scope (a new thread starts recording, outside any layer)."""
+
+    enabled = True
+    scope = None
+
+
+_state = _State()
 
 
 def is_grad_enabled() -> bool:
     """Whether operations in this thread are recorded into a graph (True unless in ``no_grad``)."""
-    return getattr(_state, "enabled", True)
+    return _state.enabled
 
 
 def current_scope():
     """The ``(path, kind, phase)`` of the layer operations now run in, or None."""
-    return getattr(_state, "scope", None)
+    return _state.scope
 
 
 class _GradMode:

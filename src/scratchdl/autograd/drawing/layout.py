@@ -2,8 +2,8 @@
 
 1. **Columns by generation.** A node's column is one more than the largest column of the nodes it
    takes input from (the longest path from the leaves: a function's generation, counted in boxes);
-   a node without inputs (a leaf) sits in the column just left of its first consumer, not far
-   away at the left edge.
+   then each node moves right until it sits just left of its first consumer, so a leaf, or a step
+   of the backward pass that needs only leaves, is drawn where it is used, not at the left edge.
 2. **Order within a column.** Nodes start in the order the walk found them; a few sweeps then sort
    each column by the mean position of its neighbours in the column before (left to right) and after
    (right to left), the barycenter heuristic, which removes most edge crossings.
@@ -70,18 +70,29 @@ def columns(graph: Graph) -> dict[str, int]:
     waiting = {n: len(p) for n, p in preds.items()}
     queue = deque(n.id for n in graph.nodes if not preds[n.id])
     column = {n: 0 for n in queue}
-    topological = []
-    while queue:                                       # Kahn's algorithm: each node after its inputs
-        node = queue.popleft()
+    topological, done = [], set()
+    while len(done) < len(graph.nodes):
+        if not queue:                                  # a cycle (a folded layer can make one): break it
+            stuck = next(n.id for n in graph.nodes if n.id not in done and waiting[n.id] > 0)
+            column.setdefault(stuck, 0)
+            waiting[stuck] = 0
+            queue.append(stuck)
+        node = queue.popleft()                         # Kahn's algorithm: each node after its inputs
+        if node in done:
+            continue
+        done.add(node)
         topological.append(node)
         for nxt in succs[node]:
+            if nxt in done:
+                continue
             column[nxt] = max(column.get(nxt, 0), column[node] + 1)
             waiting[nxt] -= 1
             if waiting[nxt] == 0:
                 queue.append(nxt)
-    for node in topological:
-        if not preds[node] and succs[node]:
-            column[node] = min(column[s] for s in succs[node]) - 1
+    for node in reversed(topological):                 # then as far right as the consumers allow
+        later = [column[s] for s in succs[node] if column[s] > column[node]]
+        if later and len(later) == len(succs[node]):
+            column[node] = min(later) - 1
     return column
 
 

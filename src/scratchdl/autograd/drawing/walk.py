@@ -182,9 +182,12 @@ def collapse(graph: Graph) -> Graph:
             continue                                   # inside one layer: folded away
         kept.append(node)
     keep_ids = {n.id for n in kept} | set(layers)
+    made_by = {b: node_of.get(a, a) for a, b in graph.edges if a in node_of}   # variable -> its maker
     edges, linked = [], set()
     for a, b in graph.edges:
         a2, b2 = node_of.get(a, a), node_of.get(b, b)
+        if made_by.get(a) == b2:                       # back into the layer that made it: inside it
+            continue
         if a2 in keep_ids and b2 in keep_ids and a2 != b2 and (a2, b2) not in linked:
             linked.add((a2, b2))
             edges.append((a2, b2))

@@ -132,6 +132,10 @@ def operands(op: Function, a, b, broadcast: bool = True) -> tuple[Tensor, Tensor
     """``a`` and ``b`` as tensors for a binary ``op``: numbers, arrays and integer tensors take the
     floating one's dtype; two floating dtypes that differ, or (``broadcast``) shapes that do not
     broadcast, are errors naming ``op``."""
+    if type(a) is Tensor and type(b) is Tensor and type(a._data) is np.ndarray \
+            and type(b._data) is np.ndarray and a._data.dtype == b._data.dtype \
+            and (a._data.shape == b._data.shape or not broadcast):
+        return a, b                                   # the common case, checked in one line
     a, b = as_tensors(op, (a, b))
     da, db = a._data.dtype, b._data.dtype
     if da != db:

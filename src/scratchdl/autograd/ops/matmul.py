@@ -24,6 +24,7 @@ from ..function import Function
 from ..tensor import Tensor
 from .arithmetic import operands
 from .reduce import sum_to
+from .shape import Transpose
 
 
 def _product(a, b):
@@ -74,8 +75,13 @@ class Linear(Function):
         needs = self.needs_input_grad
         x_shape, (n_in, n_out) = self.input_meta[0][0], self.input_meta[1][0]
         g2 = gy if gy.ndim == 2 else gy.reshape(-1, n_out)
-        gx = (g2 @ w.T).reshape(x_shape) if needs[0] else None                       # G W^T
-        gw = (x.reshape(-1, n_in).T @ g2) if needs[1] else None                      # x^T G
+        gx = gw = None
+        if needs[0]:
+            gx = MatMul()(g2, Transpose(None)(w))                                    # G W^T
+            gx = gx if len(x_shape) == 2 else gx.reshape(x_shape)
+        if needs[1]:
+            x2 = x if x.ndim == 2 else x.reshape(-1, n_in)
+            gw = MatMul()(Transpose(None)(x2), g2)                                   # x^T G
         if len(needs) == 2:
             return gx, gw
         return gx, gw, (g2.sum(axis=0) if needs[2] else None)                        # sum_n G
