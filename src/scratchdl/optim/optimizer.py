@@ -48,8 +48,9 @@ class Optimizer:
         for p in self.params:
             if not isinstance(p, Parameter) and not _is_trainable_tensor(p):
                 raise ConfigError(
-                    f"{type(self).__name__}: expected Parameters (model.parameters()) or autograd "
-                    f"Tensors with requires_grad=True, got {type(p).__name__}"
+                    f"{type(self).__name__}: expected Parameters (model.parameters()), got "
+                    f"{type(p).__name__}{' without requires_grad' if hasattr(p, 'requires_grad') else ''} "
+                    f"(autograd Tensors are trained too when they have requires_grad=True)"
                 )
         self.lr = _positive(self, "lr", lr)
         self.t = 0
@@ -72,8 +73,10 @@ class Optimizer:
             if isinstance(p, Parameter):
                 self.update_parameter(p, p.grad, self.state[i])
             elif p.grad is not None:       # an autograd Tensor: its grad is a Tensor, None until a backward
+                version = p.version
                 self.update_parameter(p, p.grad.data, self.state[i])
-                p.changed_in_place()       # graphs that saved it refuse a backward with the new values
+                if p.version == version:   # changed in place: graphs that saved it refuse a backward now
+                    p.changed_in_place()
 
     def update(self, params, grads) -> None:
         """The book's call: update each array ``params[name]`` in place from ``grads[name]``.
