@@ -67,10 +67,9 @@ def run(args) -> int:
     from ..autograd import functional as F
     from ..autograd.drawing import FORMATS, draw
 
-    out = Path(args.out)
+    out = paths.output_file(args.out, "--out")
     if out.suffix.lower() not in FORMATS:
         raise ConfigError(f"--out {out}: the file name must end in {', '.join(FORMATS)}")
-    paths.output_file(out, "--out")
     model, name, shape = _source(args)
     dtype = next(model.parameters()).data.dtype
     model.train()                                   # the graph of a training step (batch statistics, dropout)

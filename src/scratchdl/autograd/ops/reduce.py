@@ -128,8 +128,18 @@ class BroadcastTo(Function):
 
 
 def sum_to(x: Tensor, shape) -> Tensor:
-    """``x`` summed to ``shape`` (``x`` itself when it already has it)."""
-    return x if x.shape == tuple(shape) else SumTo(shape)(x)
+    """``x`` summed to ``shape`` (``x`` itself when it already has it): the shape ``x`` was broadcast from."""
+    shape = tuple(shape)
+    if x.shape == shape:
+        return x
+    try:
+        fits = np.broadcast_shapes(shape, x.shape) == x.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ShapeError(f"sum_to: a tensor of shape {x.shape} cannot be summed to {shape} (it is not a shape "
+                         f"that broadcasts to {x.shape})")
+    return SumTo(shape)(x)
 
 
 def broadcast_to(x: Tensor, shape) -> Tensor:
