@@ -70,7 +70,7 @@ def format_array(array) -> str:
     if a.size == 1:
         return f"{a.reshape(-1)[0]:.4g}" if a.dtype.kind == "f" else str(a.reshape(-1)[0])
     if a.size <= VALUE_ENTRIES:
-        return np.array2string(a, precision=3, separator=", ").replace("\n", "")
+        return np.array2string(a, separator=", ", formatter={"float_kind": lambda v: f"{v:.3g}"}).replace("\n", "")
     return None
 
 
