@@ -211,7 +211,7 @@ def run(out_dir, quick: bool = False, lang: str = "en", seed: int = 0) -> Experi
     result, out_dir, started = start(NAME, TITLE, CLAIM, out_dir, lang)
     # numerical differentiation up to the widths of ``numeric``; the wide nets show the bookkeeping's share fall
     batch, numeric, wide, repeats = ((8, [8, 16], [256], 10) if quick
-                                     else (32, [8, 16, 32, 64, 128], [512, 2048], 30))
+                                     else (32, [8, 16, 32, 64, 128], [512, 1024], 30))
     graphs = apple_graphs(lang)
     seed_net = seed_network()
     grid = np.linspace(-4, 4, 161 if quick else 401)
