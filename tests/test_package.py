@@ -9,7 +9,7 @@ import pytest
 
 import scratchdl
 
-PUBLIC = ["checkpoint", "data", "experiments", "functions", "gradcheck", "interop", "models", "nn",
+PUBLIC = ["autograd", "checkpoint", "data", "experiments", "functions", "gradcheck", "interop", "models", "nn",
           "optim", "train"]
 
 

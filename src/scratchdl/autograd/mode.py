@@ -69,13 +69,13 @@ class no_grad(_GradMode):  # noqa: N801  (PyTorch's name)
 
 
 class enable_grad(_GradMode):  # noqa: N801  (PyTorch's name)
-    """A block (or function) in which operations are recorded again, inside a ``no_grad`` block."""
+    """A block (or function) in which operations are recorded again, inside a no_grad block."""
 
     enabled = True
 
 
 class set_grad_enabled(_GradMode):  # noqa: N801  (PyTorch's name)
-    """A block in which recording is on or off as ``mode`` says."""
+    """A block in which operations are recorded or not, as its argument says."""
 
     def __init__(self, mode: bool):
         self.enabled = bool(mode)
@@ -92,7 +92,7 @@ class set_grad_enabled(_GradMode):  # noqa: N801  (PyTorch's name)
 
 
 class scope:  # noqa: N801  (a context manager, used like no_grad)
-    """Operations recorded inside the block belong to the layer ``path`` of kind ``kind``."""
+    """A block whose recorded operations belong to one layer, named by its path and kind."""
 
     def __init__(self, path: str, kind: str = "", phase: str = "forward"):
         self.value = (path, kind, phase)
