@@ -31,7 +31,9 @@ def test_the_script_times_three_roads_and_measures_memory(tmp_path, capsys):
 
 def test_the_autograd_step_trains_the_explicit_models_weights():
     """One step of each road from the same weights: autograd's loss is the explicit layers' loss."""
-    workloads = load_script("workloads")
+    load_script("autograd_step")                   # puts benchmarks/ on sys.path
+    import workloads
+
     for name in ("W1", "W3"):
         explicit, auto = workloads.make_step("scratchdl", name, 4), workloads.make_step("autograd", name, 4)
         first = explicit(), float(auto())
