@@ -94,8 +94,8 @@ def memory(workload: str, batch: int, steps: int) -> dict:
     """Peak step memory of each road, each in a fresh process, and autograd / explicit."""
     found = {}
     for fw in ROADS:
-        command = [sys.executable, str(Path(__file__).resolve()), "--memory-worker", fw, "--workloads", workload,
-                   "--batch", str(batch), "--memory-steps", str(steps)]
+        command = [sys.executable, str(Path(__file__).resolve()), "--memory-worker", fw,
+                   "--workloads", workload, "--batch", str(batch), "--memory-steps", str(steps)]
         done = subprocess.run(command, capture_output=True, text=True, check=True)
         found[fw] = json.loads(done.stdout.strip().splitlines()[-1])
     ratio = found["autograd"]["peak_growth_mb"] / max(found["scratchdl"]["peak_growth_mb"], 1e-9)
@@ -105,28 +105,31 @@ def memory(workload: str, batch: int, steps: int) -> dict:
 
 
 def format_table(results: list[dict]) -> str:
-    lines = ["| workload | batch | explicit samples/s | autograd samples/s | PyTorch samples/s | autograd / explicit "
-             "(step time) | bar | met | autograd / PyTorch | spread (explicit / autograd / PyTorch) |",
+    lines = ["| workload | batch | explicit samples/s | autograd samples/s | PyTorch samples/s "
+             "| autograd / explicit (step time) | bar | met | autograd / PyTorch "
+             "| spread (explicit / autograd / PyTorch) |",
              "|---|---:|---:|---:|---:|---:|---:|:-:|---:|---:|"]
     for r in results:
         s, spreads = r["samples_per_s"], [spread(r["all_samples_per_s"][fw]) for fw in ROADS]
         met = "yes" if r["autograd_over_explicit"] <= r["bar"] else "no"
         lines.append(f"| {r['workload']} {r['description']} | {r['batch']} | {s['scratchdl']:,.0f} | "
-                     f"{s['autograd']:,.0f} | {s['torch']:,.0f} | {r['autograd_over_explicit']:.2f} | <= {r['bar']} | "
-                     f"{met} | {r['autograd_over_torch']:.2f} | {' / '.join(f'{x:.0%}' for x in spreads)} |")
+                     f"{s['autograd']:,.0f} | {s['torch']:,.0f} | {r['autograd_over_explicit']:.2f} | "
+                     f"<= {r['bar']} | {met} | {r['autograd_over_torch']:.2f} | "
+                     f"{' / '.join(f'{x:.0%}' for x in spreads)} |")
     return "\n".join(lines)
 
 
 def format_memory(rows: list[dict]) -> str:
-    lines = ["| workload | batch | explicit MB | autograd MB | PyTorch MB | autograd / explicit | bar | met | "
-             "tracemalloc: explicit / autograd MB |", "|---|---:|---:|---:|---:|---:|---:|:-:|---:|"]
+    lines = ["| workload | batch | explicit MB | autograd MB | PyTorch MB | autograd / explicit | bar | met "
+             "| tracemalloc: explicit / autograd MB |", "|---|---:|---:|---:|---:|---:|---:|:-:|---:|"]
     for m in rows:
         r = m["results"]
         met = "yes" if m["autograd_over_explicit"] <= m["bar"] else "no"
         lines.append(f"| {m['workload']} | {m['batch']} | {r['scratchdl']['peak_growth_mb']:.1f} | "
                      f"{r['autograd']['peak_growth_mb']:.1f} | {r['torch']['peak_growth_mb']:.1f} | "
                      f"{m['autograd_over_explicit']:.2f} | <= {m['bar']} | {met} | "
-                     f"{r['scratchdl']['tracemalloc_peak_mb']:.1f} / {r['autograd']['tracemalloc_peak_mb']:.1f} |")
+                     f"{r['scratchdl']['tracemalloc_peak_mb']:.1f} / "
+                     f"{r['autograd']['tracemalloc_peak_mb']:.1f} |")
     return "\n".join(lines)
 
 
@@ -137,7 +140,8 @@ def parse_args(argv=None):
     parser.add_argument("--warmup", type=int, default=3, help="untimed steps before timing")
     parser.add_argument("--min-time", type=float, default=0.3, help="seconds one repeat should last")
     parser.add_argument("--pause", type=float, default=0.2, help="idle seconds before each timed block")
-    parser.add_argument("--batch", type=int, default=None, help="override every workload's batch (smoke tests)")
+    parser.add_argument("--batch", type=int, default=None,
+                        help="override every workload's batch (smoke tests)")
     parser.add_argument("--threads", type=int, default=None, help="cores each road may use (default: all)")
     parser.add_argument("--memory", action=argparse.BooleanOptionalAction, default=True,
                         help="also measure peak step memory (fresh processes)")
@@ -169,7 +173,8 @@ def main(argv=None) -> dict | None:
     try:
         for name in args.workloads:
             batch = args.batch or WORKLOADS[name].batch
-            results.append(measure(servers, name, batch, args.repeats, args.warmup, args.min_time, args.pause))
+            results.append(measure(servers, name, batch, args.repeats, args.warmup, args.min_time,
+                                   args.pause))
             print(f"{name}: done", file=sys.stderr, flush=True)
         end = cpu_snapshot(servers)
     finally:

@@ -129,7 +129,8 @@ def autograd_step(name: str, batch: int, seed: int = 0, device: str = "cpu"):
                                     layer.padding))
             elif type(layer).__name__ == "MaxPool2d":
                 h = F.max_pool2d(h, layer.kernel_size)
-        h = F.relu(F.linear(h.reshape(len(h), -1), params["classifier.0.weight"], params["classifier.0.bias"]))
+        h = h.reshape(len(h), -1)
+        h = F.relu(F.linear(h, params["classifier.0.weight"], params["classifier.0.bias"]))
         return F.linear(h, params["classifier.2.weight"], params["classifier.2.bias"])
 
     network = mlp if name in ("W1", "W2") else convnet

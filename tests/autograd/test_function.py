@@ -37,8 +37,8 @@ def test_a_function_of_ones_own_has_first_and_second_derivatives():
 
 def test_a_gradient_of_the_wrong_shape_is_caught_with_the_function_named():
     x = Tensor(np.ones(3), requires_grad=True)
-    with pytest.raises(GraphError, match=r"WrongShape.backward returned a gradient of shape \(\) for an input "
-                                         r"of shape \(3,\)"):
+    with pytest.raises(GraphError, match=r"WrongShape.backward returned a gradient of shape \(\) for an "
+                                         r"input of shape \(3,\)"):
         WrongShape()(x).backward()
 
 

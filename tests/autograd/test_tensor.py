@@ -105,7 +105,8 @@ def test_views_share_the_version_counter():
 
 def test_indexing_and_reshape_errors_name_the_shapes():
     x = Tensor(np.zeros((2, 3)))
-    with pytest.raises(ShapeError, match=r"cannot reshape a tensor of shape \(2, 3\) \(6 numbers\) into \(4,\)"):
+    with pytest.raises(ShapeError,
+                       match=r"cannot reshape a tensor of shape \(2, 3\) \(6 numbers\) into \(4,\)"):
         x.reshape(4)
     with pytest.raises(ShapeError, match=r"does not fit a tensor of shape \(2, 3\)"):
         x[5]

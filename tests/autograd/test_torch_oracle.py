@@ -106,7 +106,8 @@ CASES = {
     "getitem_advanced": ([normal(3, 4)], lambda a: a[INDEX], lambda a: a[torch.tensor(INDEX)]),
     "concatenate": ([normal(2, 3), normal(1, 3)], lambda a, b: F.concatenate([a, b], 0),
                     lambda a, b: torch.cat([a, b], 0)),
-    "stack": ([normal(2, 3), normal(2, 3)], lambda a, b: F.stack([a, b], 1), lambda a, b: torch.stack([a, b], 1)),
+    "stack": ([normal(2, 3), normal(2, 3)], lambda a, b: F.stack([a, b], 1),
+              lambda a, b: torch.stack([a, b], 1)),
     "where": ([normal(3, 4), normal(4)], lambda a, b: F.where(MASK, a, b),
               lambda a, b: torch.where(torch.tensor(MASK), a, b)),
     "broadcast_to": ([normal(1, 3)], lambda a: F.broadcast_to(a, (2, 3)), lambda a: a.expand(2, 3)),
@@ -122,7 +123,8 @@ CASES = {
     "max_pool2d": ([distinct(2, 3, 6, 5)], lambda x: F.max_pool2d(x, 3, 2, 1),
                    lambda x: tF.max_pool2d(x, 3, 2, 1)),
     "max_pool2d_tiles": ([distinct(1, 2, 4, 4)], lambda x: F.max_pool2d(x, 2), lambda x: tF.max_pool2d(x, 2)),
-    "avg_pool2d": ([normal(2, 3, 5, 4)], lambda x: F.avg_pool2d(x, 2, 1, 1), lambda x: tF.avg_pool2d(x, 2, 1, 1)),
+    "avg_pool2d": ([normal(2, 3, 5, 4)], lambda x: F.avg_pool2d(x, 2, 1, 1),
+                   lambda x: tF.avg_pool2d(x, 2, 1, 1)),
     "global_avg_pool2d": ([normal(2, 3, 4, 4)], F.global_avg_pool2d, lambda x: x.mean((2, 3))),
     "batch_norm_train_2d": bn_case((5, 3), True),
     "batch_norm_train_4d": bn_case((3, 2, 4, 3), True),
@@ -184,7 +186,8 @@ def test_max_shares_the_gradient_among_ties_as_amax():
 
 def test_tanh_at_one_orders_one_to_three():
     """DeZero's figure: tanh and its derivatives, here at x = 1, orders 1-3, equal to PyTorch's."""
-    x, xt = Tensor(np.float64(1.0), requires_grad=True), torch.tensor(1.0, dtype=torch.float64, requires_grad=True)
+    x = Tensor(np.float64(1.0), requires_grad=True)
+    xt = torch.tensor(1.0, dtype=torch.float64, requires_grad=True)
     g, gt = F.tanh(x), torch.tanh(xt)
     t = np.tanh(1.0)
     closed = [1 - t ** 2, -2 * t * (1 - t ** 2), (6 * t ** 2 - 2) * (1 - t ** 2)]
@@ -211,7 +214,8 @@ def test_hessian_vector_product_of_an_mlp_loss():
     g = grad(mlp_loss(ours, Tensor(x), t, "ours"), ours, create_graph=True)
     hv = grad(sum((gi * vi).sum() for gi, vi in zip(g, v, strict=True)), ours)
     gt = torch.autograd.grad(mlp_loss(theirs, torch.tensor(x), t, "torch"), theirs, create_graph=True)
-    hvt = torch.autograd.grad(sum((gi * torch.tensor(vi)).sum() for gi, vi in zip(gt, v, strict=True)), theirs)
+    st = sum((gi * torch.tensor(vi)).sum() for gi, vi in zip(gt, v, strict=True))
+    hvt = torch.autograd.grad(st, theirs)
     for a, b in zip(hv, hvt, strict=True):
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-10, atol=1e-12)
     # and the product is the Hessian's: H v by central differences of the gradient

@@ -18,9 +18,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scratchdl import nn
-from scratchdl.nn import kernels
 from scratchdl.autograd import Tensor
 from scratchdl.autograd import functional as F
+from scratchdl.nn import kernels
 
 FAST, SLOW = 3, 40
 TOL = 1e-10
@@ -105,8 +105,9 @@ def check_losses(data):
     logits = array(data, (n, c), -4, 4)
     labels = np.random.default_rng(n * c).integers(0, c, size=n)
     probs = np.random.default_rng(c).dirichlet(np.ones(c), size=n)
-    cases = [(nn.CrossEntropyLoss(), F.cross_entropy, labels), (nn.CrossEntropyLoss(), F.cross_entropy, probs),
-             (nn.MSELoss(), F.mse_loss, probs), (nn.BCEWithLogitsLoss(), F.binary_cross_entropy_with_logits, probs)]
+    cases = [(nn.CrossEntropyLoss(), F.cross_entropy, labels),
+             (nn.CrossEntropyLoss(), F.cross_entropy, probs), (nn.MSELoss(), F.mse_loss, probs),
+             (nn.BCEWithLogitsLoss(), F.binary_cross_entropy_with_logits, probs)]
     for loss, form, target in cases:
         value = loss(logits.copy(), target)
         dy = loss.backward()
@@ -134,7 +135,8 @@ def check_batch_norm(data):
     mean, var = layer.running_mean.copy(), layer.running_var.copy()
 
     def form(x, p):
-        return F.batch_norm(x, mean.copy(), var.copy(), p["weight"], p["bias"], training, layer.momentum, layer.eps)
+        return F.batch_norm(x, mean.copy(), var.copy(), p["weight"], p["bias"], training, layer.momentum,
+                            layer.eps)
 
     meet(layer, form, x)
 
@@ -146,10 +148,11 @@ def check_conv2d(data):
     padding = (data.draw(st.integers(0, 2)), data.draw(st.integers(0, 2)))
     h, w = kh + data.draw(st.integers(0, 4)), kw + data.draw(st.integers(0, 4))
     bias = data.draw(st.booleans())
-    layer = nn.Conv2d(c, o, (kh, kw), stride, padding, bias=bias, rng=np.random.default_rng(1), dtype=np.float64)
+    layer = nn.Conv2d(c, o, (kh, kw), stride, padding, bias=bias, rng=np.random.default_rng(1),
+                      dtype=np.float64)
     strategy = data.draw(st.sampled_from(["reference", "batch", "cpu"]))
-    meet(layer, lambda x, p: F.conv2d(x, p["weight"], p.get("bias"), stride, padding), array(data, (n, c, h, w)),
-         strategy=strategy)
+    meet(layer, lambda x, p: F.conv2d(x, p["weight"], p.get("bias"), stride, padding),
+         array(data, (n, c, h, w)), strategy=strategy)
 
 
 def check_pooling(data):
@@ -160,8 +163,10 @@ def check_pooling(data):
     ties = data.draw(st.booleans())
     x = array(data, (n, c, h, w), integers=ties)
     strategy = data.draw(st.sampled_from(["reference", "batch", "cpu"]))
-    meet(nn.MaxPool2d(k, stride, padding), lambda x, p: F.max_pool2d(x, k, stride, padding), x, strategy=strategy)
-    meet(nn.AvgPool2d(k, stride, padding), lambda x, p: F.avg_pool2d(x, k, stride, padding), x, strategy=strategy)
+    meet(nn.MaxPool2d(k, stride, padding), lambda x, p: F.max_pool2d(x, k, stride, padding), x,
+         strategy=strategy)
+    meet(nn.AvgPool2d(k, stride, padding), lambda x, p: F.avg_pool2d(x, k, stride, padding), x,
+         strategy=strategy)
     meet(nn.GlobalAvgPool2d(), lambda x, p: F.global_avg_pool2d(x), x)
 
 
@@ -176,7 +181,7 @@ def check_dropout(data):
         layer.rng = np.random.default_rng(seed)
         rng = np.random.default_rng(seed)
         delta = np.random.default_rng(0).normal(size=shape)
-        ours = autograd(lambda x, params, form=form: form(x, p, True, rng), layer, x, delta)
+        ours = autograd(lambda x, params, form=form, rng=rng: form(x, p, True, rng), layer, x, delta)
         theirs = explicit(layer, x.copy(), delta)
         close(ours[0], theirs[0], cls.__name__)
         close(ours[1], theirs[1], cls.__name__)

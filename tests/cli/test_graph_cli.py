@@ -24,7 +24,8 @@ def no_graphviz(tmp_path, monkeypatch):
 def test_simple_cnn_writes_a_valid_svg_without_graphviz(cli, tmp_path, no_graphviz):
     status, out, err = cli("graph", "simple_cnn", "--out", tmp_path / "g.svg")
     assert (status, err) == (0, "")
-    assert out.startswith(f"wrote {tmp_path / 'g.svg'}: simple_cnn, input (1, 1, 28, 28), forward and backward")
+    assert out.startswith(f"wrote {tmp_path / 'g.svg'}: simple_cnn, input (1, 1, 28, 28), forward and "
+                          f"backward")
     shown = texts(tmp_path / "g.svg")
     for needed in ("x (1, 1, 28, 28)", "features.0.weight (30, 1, 5, 5)", "Conv2d", "MaxPool2d", "Linear",
                    "CrossEntropy", "Conv2dGrad", "MaxPoolGrad", "grad features.0.weight (30, 1, 5, 5)",
@@ -55,7 +56,8 @@ def test_a_trained_run_and_the_dot_text(cli, tmp_path):
     (["nope"], "MODEL_OR_RUN nope: neither a zoo model (valid: alexnet, mlp, resnet, simple_cnn, vgg) nor an "
                "existing run folder"),
     (["simple_cnn", "--out", "{tmp}/g.png"], "needs Graphviz's dot program, which is not installed"),
-    (["simple_cnn", "--out", "{tmp}/g.jpg"], "--out {tmp}/g.jpg: the file name must end in .svg, .dot, .png, .pdf"),
+    (["simple_cnn", "--out", "{tmp}/g.jpg"],
+     "--out {tmp}/g.jpg: the file name must end in .svg, .dot, .png, .pdf"),
     (["simple_cnn", "--out", "{tmp}"], "is a folder"),
     (["simple_cnn", "--input-shape", "1,28", "--out", "{tmp}/g.svg"], "--input-shape: expected C,H,W"),
     (["{tmp}", "--out", "{tmp}/g.svg"], "not a scratchdl checkpoint"),

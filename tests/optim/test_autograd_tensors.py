@@ -37,5 +37,6 @@ def test_a_tensor_without_gradient_is_skipped_and_one_without_requires_grad_refu
     opt = optim.SGD([t], lr=0.1)
     opt.step()                                       # no backward yet: grad is None, nothing moves
     assert t.numpy().tolist() == [1, 1]
-    with pytest.raises(ConfigError, match=r"expected Parameters \(model.parameters\(\)\), got Tensor without requires_grad"):
+    expected = r"expected Parameters \(model.parameters\(\)\), got Tensor without requires_grad"
+    with pytest.raises(ConfigError, match=expected):
         optim.SGD([Tensor(np.ones(2))], lr=0.1)

@@ -17,8 +17,10 @@ graph. ``from_nn`` runs a model built of ``nn`` layers through this engine, and 
 that both roads give the same gradients (``tests/autograd/test_two_roads.py``).
 """
 
-from .tensor import Tensor  # first: the operations it binds need it, and Function needs them  # isort: skip
-from . import functional, from_nn
+# isort: off
+from .tensor import Tensor  # first: the operations it binds need it, and Function needs them
+# isort: on
+from . import from_nn, functional
 from .drawing import Drawing, draw, to_dot
 from .engine import backward, grad
 from .function import Function

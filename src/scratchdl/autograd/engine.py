@@ -2,7 +2,8 @@ r"""The backward pass: the chain rule applied to the graph, node by node, in rev
 
 From a tensor :math:`y` and its gradient (1 for a scalar), every function :math:`f` receives
 :math:`\partial L/\partial\,\mathrm{out}(f)` and hands each input
-:math:`\partial L/\partial\,\mathrm{in}_i = (\partial L/\partial\,\mathrm{out}) \cdot \partial\,\mathrm{out}/\partial\,\mathrm{in}_i`.
+:math:`\partial L/\partial x_i = (\partial L/\partial y) \cdot \partial y/\partial x_i` for its
+inputs :math:`x_i` and output :math:`y`.
 A value used several times gets the sum of the gradients of its uses, so a function may run only
 when every use has reported: functions are taken in decreasing **generation** (a function's
 generation is the largest of its inputs', an output's one more), from a heap, in a loop. There is
@@ -23,7 +24,8 @@ from . import mode
 from .tensor import Tensor, as_array
 
 
-def backward(tensors, grad_tensors=None, retain_graph: bool | None = None, create_graph: bool = False) -> None:
+def backward(tensors, grad_tensors=None, retain_graph: bool | None = None,
+             create_graph: bool = False) -> None:
     """Add the gradient of ``tensors`` (weighted by ``grad_tensors``) into every leaf's ``grad``."""
     roots = list(tensors)
     seeds = _seeds("backward", roots, grad_tensors)

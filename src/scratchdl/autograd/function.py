@@ -65,7 +65,8 @@ class Function:
                     record = True
                     break
         self.record = record
-        self.needs_input_grad = tuple([t._requires_grad for t in tensors]) if record else (False,) * len(tensors)
+        self.needs_input_grad = (tuple([t._requires_grad for t in tensors]) if record
+                                 else (False,) * len(tensors))
         self.inputs = tensors
         ys = self.forward(*[t._data for t in tensors])
         self.inputs = None
@@ -79,7 +80,8 @@ class Function:
             self.cache = None
             if single:
                 return Tensor._wrap(ys[0], False, None, 0, version)
-            return tuple(Tensor._wrap(y, False, None, 0, version if i == 0 else None) for i, y in enumerate(ys))
+            return tuple(Tensor._wrap(y, False, None, 0, version if i == 0 else None)
+                         for i, y in enumerate(ys))
         generation, edges, meta = 0, [], []
         for t in tensors:
             fn = t.grad_fn
@@ -180,9 +182,9 @@ def as_tensors(op: Function, inputs) -> tuple:
     tensor among them (``x * 1.1`` stays float32), on its device."""
     like = None
     for value in inputs:
-        if isinstance(value, Tensor):
-            if like is None or (like._data.dtype.kind != "f" and value._data.dtype.kind == "f"):
-                like = value
+        if isinstance(value, Tensor) and (like is None or (like._data.dtype.kind != "f"
+                                                           and value._data.dtype.kind == "f")):
+            like = value
     if like is None:
         raise GraphError(f"{op.label()}: expected at least one Tensor among the inputs")
     if len(inputs) > 1:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import threading
 
+
 class _State(threading.local):
     """Each thread's own switch and scope (a new thread starts recording, outside any layer)."""
 

@@ -28,7 +28,8 @@ def register(commands) -> None:
         description="Draw the computational graph of one training step of a model at batch 1: forward, "
                     "loss and backward, with shapes, as autograd records it.")
     p.add_argument("model", metavar="MODEL_OR_RUN",
-                   help="a zoo model (mlp, simple_cnn, vgg, resnet, alexnet) or a run folder of scratchdl train")
+                   help="a zoo model (mlp, simple_cnn, vgg, resnet, alexnet) or a run folder of "
+                        "scratchdl train")
     p.add_argument("--out", default="graph.svg", help="the file to write: .svg, .dot, .png or .pdf "
                                                       "(default graph.svg; .png and .pdf need Graphviz)")
     p.add_argument("--input-shape", type=int_list, metavar="C,H,W",
@@ -46,7 +47,8 @@ def _source(args):
     if str(text).lower() in models.MODELS and not Path(text).exists():
         shape = tuple(args.input_shape or DEFAULT_SHAPE)
         if len(shape) != 3:
-            raise ConfigError(f"--input-shape: expected C,H,W (three numbers), got {','.join(map(str, shape))}")
+            given = ",".join(map(str, shape))
+            raise ConfigError(f"--input-shape: expected C,H,W (three numbers), got {given}")
         return models.build(text, shape, 10), str(text).lower(), shape
     if not Path(text).expanduser().exists():
         raise paths.PathError(f"MODEL_OR_RUN {text}: neither a zoo model (valid: "

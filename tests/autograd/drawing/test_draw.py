@@ -83,8 +83,8 @@ def test_dot_and_svg_files_and_bad_suffixes(tmp_path):
 def test_png_without_graphviz_is_one_clear_error(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))        # no dot anywhere
     price, keep = apples()
-    with pytest.raises(DependencyError, match=r"needs Graphviz's dot program, which is not installed; install "
-                                              r"Graphviz \(apt install graphviz.*write g.svg instead"):
+    with pytest.raises(DependencyError, match=r"needs Graphviz's dot program, which is not installed; "
+                                              r"install Graphviz \(apt install graphviz.*write g.svg"):
         draw(price, tmp_path / "g.png")
     assert not (tmp_path / "g.png").exists()
 

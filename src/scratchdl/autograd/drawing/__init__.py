@@ -93,7 +93,8 @@ def _graphviz(text: str, path: Path, fmt: str) -> Path:
         done = subprocess.run([program, f"-T{fmt}", "-o", str(tmp)], input=text.encode("utf-8"),
                               capture_output=True, check=False)
         if done.returncode != 0:
-            raise DependencyError(f"draw: Graphviz's dot failed ({done.stderr.decode(errors='replace').strip()})")
+            message = done.stderr.decode(errors="replace").strip()
+            raise DependencyError(f"draw: Graphviz's dot failed ({message})")
 
     return write_atomic(path, run)
 

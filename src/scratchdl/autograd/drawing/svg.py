@@ -23,8 +23,8 @@ def render(lay: Layout) -> str:
     w, h = round(lay.width, 1), round(lay.height, 1)
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" '
            f'font-family="{_attr(FONT)}" font-size="12">',
-           "<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" "
-           "markerHeight=\"7\" orient=\"auto\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"#555\"/></marker></defs>",
+           '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
+           'markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#555"/></marker></defs>',
            f'<rect width="{w}" height="{h}" fill="white"/>', '<g class="edges">']
     for a, b in lay.graph.edges:
         x1, y1, x2, y2 = lay.edge_points(a, b)

@@ -70,7 +70,8 @@ def format_array(array) -> str:
     if a.size == 1:
         return f"{a.reshape(-1)[0]:.4g}" if a.dtype.kind == "f" else str(a.reshape(-1)[0])
     if a.size <= VALUE_ENTRIES:
-        return np.array2string(a, separator=", ", formatter={"float_kind": lambda v: f"{v:.3g}"}).replace("\n", "")
+        text = np.array2string(a, separator=", ", formatter={"float_kind": lambda v: f"{v:.3g}"})
+        return text.replace("\n", "")
     return None
 
 
@@ -94,7 +95,8 @@ def build(outputs, values: bool = True, grads: bool = True) -> Graph:
             if values:
                 node.value = format_array(tensor._data)
             if grads and tensor.grad is not None:
-                node.grad = format_array(tensor.grad._data) or "(" + ", ".join(map(str, tensor.grad.shape)) + ")"
+                shape_text = "(" + ", ".join(map(str, tensor.grad.shape)) + ")"
+                node.grad = format_array(tensor.grad._data) or shape_text
         ids[key] = node.id
         nodes.append(node)
         return node.id
@@ -136,7 +138,8 @@ def build(outputs, values: bool = True, grads: bool = True) -> Graph:
                 producer, index = edge
                 key = ("o", id(producer), index)
                 seen = key in ids
-                vid = variable(key, producer._outputs[index](), producer.output_meta[index][0], "intermediate")
+                alive, shape_ = producer._outputs[index](), producer.output_meta[index][0]
+                vid = variable(key, alive, shape_, "intermediate")
                 if not seen:
                     pid, new = function(producer)
                     edges.append((pid, vid))

@@ -14,9 +14,11 @@ kernel's backward on what forward kept: as fast as the ``Conv2d`` layer. The thr
 bilinear in :math:`(G, x, W)`, so their own derivatives are convolutions again:
 
 .. math::
-    \mathrm{conv\_input\_grad}(G, W):\ \bar G = \mathrm{conv2d}(\bar x, W),\ \bar W = \mathrm{conv\_weight\_grad}(\bar x, G);
+    \mathrm{conv\_input\_grad}(G, W):\ \bar G = \mathrm{conv2d}(\bar x, W),\
+        \bar W = \mathrm{conv\_weight\_grad}(\bar x, G);
     \qquad
-    \mathrm{conv\_weight\_grad}(x, G):\ \bar x = \mathrm{conv\_input\_grad}(G, \bar W),\ \bar G = \mathrm{conv2d}(x, \bar W)
+    \mathrm{conv\_weight\_grad}(x, G):\ \bar x = \mathrm{conv\_input\_grad}(G, \bar W),\
+        \bar G = \mathrm{conv2d}(x, \bar W)
 
 which closes the set: any order of derivative is a graph of these three operations.
 """

@@ -137,8 +137,8 @@ def sum_to(x: Tensor, shape) -> Tensor:
     except ValueError:
         fits = False
     if not fits:
-        raise ShapeError(f"sum_to: a tensor of shape {x.shape} cannot be summed to {shape} (it is not a shape "
-                         f"that broadcasts to {x.shape})")
+        raise ShapeError(f"sum_to: a tensor of shape {x.shape} cannot be summed to {shape} (it is not "
+                         f"a shape that broadcasts to {x.shape})")
     return SumTo(shape)(x)
 
 

@@ -194,8 +194,8 @@ def concatenate(tensors, axis: int = 0) -> Tensor:
         raise ShapeError(f"concatenate: axis {axis} is out of range for {ndim}-D tensors")
     op.axis = axis % ndim
     for t in tensors[1:]:
-        if t.ndim != ndim or any(a != b for i, (a, b) in enumerate(zip(t.shape, tensors[0].shape, strict=True))
-                                 if i != op.axis):
+        if t.ndim != ndim or any(a != b for i, (a, b) in enumerate(zip(t.shape, tensors[0].shape,
+                                                                       strict=True)) if i != op.axis):
             raise ShapeError(f"concatenate: shapes {[s.shape for s in tensors]} differ outside axis {axis}")
     return op(*tensors)
 

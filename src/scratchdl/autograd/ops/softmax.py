@@ -71,10 +71,8 @@ class CrossEntropy(Function):
         xp = get_array_module(x)
         n = x.shape[0]
         log_p = _log_softmax(x, 1)
-        if t.ndim == 1:
-            loss = -log_p[xp.arange(n), t].sum() / n
-        else:
-            loss = -(t * log_p).sum() / n
+        picked = log_p[xp.arange(n), t] if t.ndim == 1 else t * log_p   # log p of the target class
+        loss = -picked.sum() / n
         if self.record:
             self.save_for_backward(self.inputs[0])
             self.cache = xp.exp(log_p)
