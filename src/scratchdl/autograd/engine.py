@@ -19,6 +19,7 @@ from __future__ import annotations
 import heapq
 import itertools
 
+from ..backend import get_array_module
 from ..errors import GraphError, ShapeError
 from . import mode
 from .tensor import Tensor, as_array
@@ -53,19 +54,14 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
                              f"flows to it; create it with requires_grad=True")
     seeds = _seeds("grad", outputs, grad_outputs)
     found = _run(outputs, seeds, create_graph if retain_graph is None else retain_graph, create_graph, inputs)
-    results = []
-    for t, g in zip(inputs, found, strict=True):
-        if g is None:
-            xp_zeros = Tensor._wrap(_zeros_like(t._data))
-            g = xp_zeros
-        results.append(g)
+    results = [Tensor._wrap(_like(t._data, 0)) if g is None else g
+               for t, g in zip(inputs, found, strict=True)]
     return results[0] if single else tuple(results)
 
 
-def _zeros_like(array):
-    from ..backend import get_array_module
-
-    return get_array_module(array).zeros_like(array)
+def _like(array, value):
+    """An array of ``value`` shaped and typed like ``array``, on its device."""
+    return get_array_module(array).full_like(array, value)
 
 
 def _seeds(caller: str, roots: list, given) -> list:
@@ -89,7 +85,7 @@ def _seeds(caller: str, roots: list, given) -> list:
                     f"{caller}: the output has shape {root.shape}, not a single number, so its gradient "
                     f"must be given: {caller}(grad=...) with an array of shape {root.shape} (1 is assumed "
                     f"only for a scalar; to differentiate a sum, call .sum() first)")
-            g = Tensor._wrap(_ones_like(root._data))
+            g = Tensor._wrap(_like(root._data, 1))
         else:
             g = g if isinstance(g, Tensor) else Tensor._wrap(as_array(g, root.dtype))
             if g.shape != root.shape:
@@ -97,12 +93,6 @@ def _seeds(caller: str, roots: list, given) -> list:
                                  f"they must be equal")
         seeds.append(g)
     return seeds
-
-
-def _ones_like(array):
-    from ..backend import get_array_module
-
-    return get_array_module(array).ones_like(array)
 
 
 def _run(roots, seeds, retain_graph: bool, create_graph: bool, targets):

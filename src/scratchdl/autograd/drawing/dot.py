@@ -20,8 +20,6 @@ def render(graph: Graph) -> str:
         penwidth = ", penwidth=2" if node.role == "output" else ""
         lines.append(f"  {node.id} [label={quote(chr(10).join(node.lines()))}, shape={shape}, "
                      f"fillcolor={quote(FILL.get(node.role, '#fde3c2'))}{penwidth}];")
-    for a, b in graph.edges:
-        label = graph.edge_labels.get((a, b))
-        lines.append(f"  {a} -> {b}" + (f" [label={quote(label)}]" if label else "") + ";")
+    lines += [f"  {a} -> {b};" for a, b in graph.edges]
     lines.append("}")
     return "\n".join(lines) + "\n"

@@ -54,11 +54,10 @@ class Node:
 
 @dataclass
 class Graph:
-    """Nodes and the edges between them (data flow: producer to consumer), with optional edge labels."""
+    """Nodes and the edges between them (data flow: producer to consumer)."""
 
     nodes: list[Node]
     edges: list[tuple[str, str]]
-    edge_labels: dict = field(default_factory=dict)
 
     def node(self, node_id: str) -> Node:
         return next(n for n in self.nodes if n.id == node_id)
