@@ -3,6 +3,7 @@
     python benchmarks/autograd_step.py                        # W1-W3, 7 repeats, peak memory too
     python benchmarks/autograd_step.py --workloads W1 --repeats 11 --json out.json
     python benchmarks/autograd_step.py --threads 1 --no-memory
+    python benchmarks/autograd_step.py --cpu-time          # one thread, CPU seconds: for a busy machine
 
 The autograd step (``workloads.autograd_step``) is the workload's network written with ``F.linear``
 (W1, W2) or ``F.conv2d`` (W3), on the same weights as the explicit model, then ``loss.backward()`` and
@@ -20,6 +21,10 @@ step), then takes the resident set size as the baseline, resets the high-water m
 or more to the system (``MALLOC_ENV``), so that the resident set follows the live arrays. For the two
 scratchdl roads, ``tracemalloc`` measures the same thing a second way: its peak during one more step,
 less what it traced as kept before it.
+
+``--cpu-time`` is for a machine others are using: the three roads in this one process, each on one
+thread, timed by the CPU seconds the process spends (``time.process_time``), which other processes'
+load changes far less than wall-clock time; the best of ``--repeats`` blocks of steps per road.
 """
 
 from __future__ import annotations
@@ -68,6 +73,55 @@ def measure(servers: dict, name: str, batch: int, repeats: int, warmup: int, min
 # threshold, not the one it raises as programs free large blocks), so the resident set follows the arrays
 # alive: memory kept between steps (weights, gradients) is in the baseline, a step's own memory is not.
 MALLOC_ENV = {"MALLOC_MMAP_THRESHOLD_": str(128 * 1024), "MALLOC_TRIM_THRESHOLD_": str(128 * 1024)}
+
+
+def cpu_time(names, batch_override, repeats: int, min_time: float) -> list[dict]:
+    """CPU seconds per step of each road in this process, on one thread (best of ``repeats`` blocks)."""
+    import threadpoolctl
+    import torch
+    from workloads import WORKLOADS, make_step
+
+    from scratchdl.nn import blocks
+
+    torch_threads, block_threads = torch.get_num_threads(), blocks.NUM_THREADS
+    torch.set_num_threads(1)
+    blocks.NUM_THREADS = 1
+    rows = []
+    with threadpoolctl.threadpool_limits(1):
+        for name in names:
+            batch = batch_override or WORKLOADS[name].batch
+            steps = {fw: make_step(fw, name, batch) for fw in ROADS}
+            for step in steps.values():
+                step()
+            started = time.process_time()
+            steps["scratchdl"]()
+            count = max(1, round(min_time / max(time.process_time() - started, 1e-6)))
+            best = {fw: float("inf") for fw in ROADS}
+            for _ in range(repeats):
+                for fw, step in steps.items():
+                    started = time.process_time()
+                    for _ in range(count):
+                        step()
+                    best[fw] = min(best[fw], (time.process_time() - started) / count)
+            rows.append({"workload": name, "batch": batch, "cpu_seconds_per_step": best,
+                         "autograd_over_explicit": best["autograd"] / best["scratchdl"],
+                         "autograd_over_torch": best["autograd"] / best["torch"], "bar": BARS[name]})
+    torch.set_num_threads(torch_threads)
+    blocks.NUM_THREADS = block_threads
+    return rows
+
+
+def format_cpu_table(rows: list[dict]) -> str:
+    lines = ["| workload | batch | explicit ms | autograd ms | PyTorch ms | autograd / explicit | bar "
+             "| met | autograd / PyTorch |", "|---|---:|---:|---:|---:|---:|---:|:-:|---:|"]
+    for r in rows:
+        s = r["cpu_seconds_per_step"]
+        met = "yes" if r["autograd_over_explicit"] <= r["bar"] else "no"
+        lines.append(f"| {r['workload']} | {r['batch']} | {s['scratchdl'] * 1e3:.3f} | "
+                     f"{s['autograd'] * 1e3:.3f} | {s['torch'] * 1e3:.3f} | {r['autograd_over_explicit']:.2f} | "
+                     f"<= {r['bar']} | {met} | "
+                     f"{r['autograd_over_torch']:.2f} |")
+    return "\n".join(lines)
 
 
 def memory_worker(framework: str, workload: str, batch: int, steps: int) -> dict:
@@ -168,6 +222,8 @@ def parse_args(argv=None):
                         help="also measure peak step memory (fresh processes)")
     parser.add_argument("--memory-steps", type=int, default=3)
     parser.add_argument("--memory-worker", choices=ROADS, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--cpu-time", action="store_true",
+                        help="one thread, CPU seconds per step, the roads in this process (busy machines)")
     parser.add_argument("--json", type=Path, default=None, help="write all results to this file")
     args = parser.parse_args(argv)
     if args.threads is not None and args.threads < 1:
@@ -180,6 +236,14 @@ def main(argv=None) -> dict | None:
     if args.memory_worker is not None:
         print(json.dumps(memory_worker(args.memory_worker, args.workloads[0], args.batch, args.memory_steps)))
         return None
+    if args.cpu_time:
+        rows = cpu_time(args.workloads, args.batch, args.repeats, args.min_time)
+        print(f"CPU seconds per step, one thread, this process; load average {os.getloadavg()[0]:.2f}")
+        print(format_cpu_table(rows))
+        report = {"cpu_time": rows, "loadavg": os.getloadavg()}
+        if args.json is not None:
+            args.json.write_text(json.dumps(report, indent=2))
+        return report
     import numpy  # noqa: F401  first, as users write it
     import torch
     from workloads import WORKLOADS

@@ -30,6 +30,16 @@ def test_the_script_times_three_roads_and_measures_memory(tmp_path, capsys):
     assert "autograd / explicit" in printed and "numpy BLAS" in printed
 
 
+@pytest.mark.slow          # imports PyTorch in this process
+def test_cpu_time_mode_times_the_three_roads_in_one_process(tmp_path, capsys):
+    script = load_script("autograd_step")
+    report = script.main(["--cpu-time", "--workloads", "W1", "--repeats", "1", "--min-time", "0",
+                          "--batch", "4", "--json", str(tmp_path / "r.json")])
+    row = report["cpu_time"][0]
+    assert set(row["cpu_seconds_per_step"]) == {"scratchdl", "autograd", "torch"}
+    assert row["autograd_over_explicit"] > 0 and "| W1 | 4 |" in capsys.readouterr().out
+
+
 def test_the_autograd_step_trains_the_explicit_models_weights():
     """One step of each road from the same weights: autograd's loss is the explicit layers' loss."""
     load_script("autograd_step")                   # puts benchmarks/ on sys.path
