@@ -118,8 +118,8 @@ def format_cpu_table(rows: list[dict]) -> str:
         s = r["cpu_seconds_per_step"]
         met = "yes" if r["autograd_over_explicit"] <= r["bar"] else "no"
         lines.append(f"| {r['workload']} | {r['batch']} | {s['scratchdl'] * 1e3:.3f} | "
-                     f"{s['autograd'] * 1e3:.3f} | {s['torch'] * 1e3:.3f} | {r['autograd_over_explicit']:.2f} | "
-                     f"<= {r['bar']} | {met} | "
+                     f"{s['autograd'] * 1e3:.3f} | {s['torch'] * 1e3:.3f} | "
+                     f"{r['autograd_over_explicit']:.2f} | <= {r['bar']} | {met} | "
                      f"{r['autograd_over_torch']:.2f} |")
     return "\n".join(lines)
 
