@@ -27,6 +27,7 @@ Four claims, each with its panel (figure), finding and check, in this order:
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -36,7 +37,7 @@ from ..autograd.drawing import build, layout
 from ..autograd.drawing.layout import columns
 from ..gradcheck import numerical_grad
 from ..models import MLP
-from ..nn import CrossEntropyLoss, Linear, ReLU, Sequential
+from ..nn import CrossEntropyLoss, Linear, ReLU, Sequential, blocks
 from . import figures
 from .backprop import SEED_NETWORK, SEED_PRINTED_GRADIENTS, SEED_TARGET, SEED_X
 from .base import ExperimentResult, checks, pick, save_figure, single_threaded, start
@@ -167,10 +168,24 @@ def tanh_derivatives(x, orders: int = 4) -> list:
     return found
 
 
+@contextmanager
+def one_core():
+    """All the work on the calling thread: BLAS on one thread and scratchdl's blocks in turn
+    (``nn.blocks.NUM_THREADS``), so that CPU time is the work's own, not idle threads' spinning."""
+    threads = blocks.NUM_THREADS
+    blocks.NUM_THREADS = 1
+    try:
+        with single_threaded():
+            yield
+    finally:
+        blocks.NUM_THREADS = threads
+
+
 def time_gradients(width: int, x, t, seed: int, repeats: int, numerical: bool = True) -> dict:
-    """Seconds for one gradient of every parameter of MLP 64-width-width-10: explicit layers
-    (median of ``repeats``), autograd (median of ``repeats``), numerical differentiation (once, when
-    ``numerical``; None otherwise)."""
+    """CPU seconds for one gradient of every parameter of MLP 64-width-width-10: explicit layers and
+    autograd (median of ``repeats``, the two alternating), numerical differentiation (once, when
+    ``numerical``; None otherwise). CPU time (``time.process_time``, the caller on one BLAS thread), so
+    that other programs on the machine change the comparison little (run it inside ``one_core``)."""
     model = MLP([64, width, width, 10], "relu", "he_normal", rng=np.random.default_rng(seed), dtype=np.float64)
     loss_fn = CrossEntropyLoss()
     params = from_nn.parameters(model)
@@ -185,21 +200,20 @@ def time_gradients(width: int, x, t, seed: int, repeats: int, numerical: bool = 
             p.zero_grad()
         F.cross_entropy(from_nn.forward(model, x, params), t).backward()
 
-    times = {}
-    for name, step in (("explicit", explicit), ("autograd", autograd)):
-        samples = []
-        for _ in range(repeats):
-            started = time.perf_counter()
+    samples = {"explicit": [], "autograd": []}
+    for _ in range(repeats):
+        for name, step in (("explicit", explicit), ("autograd", autograd)):
+            started = time.process_time()
             step()
-            samples.append(time.perf_counter() - started)
-        times[name] = float(np.median(samples))
+            samples[name].append(time.process_time() - started)
+    times = {name: float(np.median(values)) for name, values in samples.items()}
     same = max(float(np.abs(params[k].grad.numpy() - p.grad).max()) for k, p in model.named_parameters())
     seconds = None
     if numerical:
-        started = time.perf_counter()
+        started = time.process_time()
         for _, p in model.named_parameters():
             numerical_grad(lambda: loss_fn(model(x), t), p.data)
-        seconds = time.perf_counter() - started
+        seconds = time.process_time() - started
     return {"width": width, "parameters": model.num_parameters(), "explicit_seconds": times["explicit"],
             "autograd_seconds": times["autograd"], "numerical_seconds": seconds,
             "autograd_over_explicit": times["autograd"] / times["explicit"],
@@ -219,7 +233,7 @@ def run(out_dir, quick: bool = False, lang: str = "en", seed: int = 0) -> Experi
     tanh_errors = [float(np.abs(a - c).max()) for a, c in zip(by_autograd, closed, strict=True)]
     rng = np.random.default_rng(seed)       # the time does not depend on the values: a digits-sized batch
     x, t = rng.random((batch, 64)), rng.integers(0, 10, size=batch)
-    with single_threaded():
+    with one_core():
         timing = [time_gradients(w, x, t, seed, repeats, numerical=w in numeric) for w in numeric + wide]
 
     apples, mixed = graphs["apples"]["numbers"], graphs["apples_and_oranges"]["numbers"]
@@ -446,16 +460,16 @@ def _plot_timing(out_dir, result, lang, timing) -> None:
     ax.set(title=pick(lang, {"en": "Time for one gradient of all parameters (×: autograd / explicit)",
                              "ja": "全パラメータの勾配 1 回分の時間 (×: 自動微分 / 明示的な層)"}),
            xlabel=pick(lang, {"en": "number of parameters", "ja": "パラメータ数"}),
-           ylabel=pick(lang, {"en": "seconds (log)", "ja": "秒 (対数)"}))
+           ylabel=pick(lang, {"en": "CPU seconds (log)", "ja": "CPU 時間 [秒] (対数)"}))
     ax.grid(alpha=0.3, which="both")
     ax.legend()
     caption = pick(lang, {
-        "en": "One gradient of every parameter of MLP 64-w-w-10 on a batch of 64-pixel images (float64, one BLAS thread): "
+        "en": "CPU time of one gradient of every parameter of MLP 64-w-w-10 on a batch of 64-pixel images (float64, one BLAS thread): "
               "the explicit layers' backward, autograd's, and central differences (two forward passes per "
               "parameter; not run for the widest nets). Autograd adds the bookkeeping of its graph, a fixed cost "
               "per operation, to the same matrix products, so its ratio to the explicit layers (×) falls as the "
               "net grows; numerical differentiation grows with the parameter count.",
-        "ja": "64 画素の画像のバッチでの MLP 64-w-w-10 の全パラメータの勾配 1 回分 (float64, BLAS 1 スレッド): 明示的な層の "
+        "ja": "64 画素の画像のバッチでの MLP 64-w-w-10 の全パラメータの勾配 1 回分の CPU 時間 (float64, BLAS 1 スレッド): 明示的な層の "
               "backward、自動微分、中心差分 (パラメータ 1 つにつき順伝播 2 回。最も広いネットでは実行しない)。自動微分"
               "は同じ行列積にグラフの記録の手間 (演算ごとの一定のコスト) が加わるだけなので、明示的な層との比 (×) は"
               "ネットが大きくなるほど下がる。数値微分はパラメータ数とともに増える。",
