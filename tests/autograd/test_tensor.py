@@ -114,6 +114,13 @@ def test_indexing_and_reshape_errors_name_the_shapes():
         x.sum(axis=2)
 
 
+def test_numpy_reads_the_values_and_arrays_on_the_left_still_build_a_graph():
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    assert np.asarray(x).tolist() == [1, 2] and np.asarray(x, dtype=np.float32).dtype == np.float32
+    y = np.array([3.0, 4.0]) * x                      # the Tensor's __rmul__, not NumPy's loop
+    assert isinstance(y, Tensor) and y.grad_fn is not None
+
+
 def test_object_arrays_are_refused():
     with pytest.raises(DTypeError, match="expected numbers"):
         Tensor(np.array(["a"]))

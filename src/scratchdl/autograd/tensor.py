@@ -144,6 +144,13 @@ class Tensor:
         """The values as a NumPy array (the array itself on the CPU, a copy from a GPU)."""
         return to_numpy(self._data)
 
+    def __array__(self, dtype=None, copy=None):
+        """``np.asarray(t)`` (and matplotlib's ``plot(t)``): the values, without the graph."""
+        array = to_numpy(self._data)
+        if dtype is not None and array.dtype != dtype:
+            return array.astype(dtype)
+        return array.copy() if copy else array
+
     def item(self):
         """The value of a one-element tensor as a Python number."""
         return self._data.item()
