@@ -96,6 +96,56 @@ def scratchdl_step(name: str, batch: int, seed: int = 0, device: str = "cpu"):
     return step
 
 
+# ---- scratchdl.autograd -------------------------------------------------------------------------
+def autograd_step(name: str, batch: int, seed: int = 0, device: str = "cpu"):
+    """One training step of workload ``name`` through ``scratchdl.autograd``: the network written with
+    ``F.linear`` (W1, W2) or ``F.conv2d`` (W3, W4), on the same weights as ``scratchdl_model(name, seed)``
+    (tensors sharing its arrays), ``loss.backward()`` and the same ``SGD``. The input does not require
+    grad, as in the other two frameworks."""
+    from scratchdl.autograd import Tensor
+    from scratchdl.autograd import functional as F
+    from scratchdl.backend import to_device
+    from scratchdl.optim import SGD
+
+    model = scratchdl_model(name, seed).to(device=device)
+    params = {key: Tensor(p.data, requires_grad=True) for key, p in model.named_parameters()}
+    optimizer = SGD(list(params.values()), lr=LR)
+    x, t = (to_device(a, device) for a in synthetic_batch(batch, seed))
+    x = Tensor(x)
+
+    def mlp(h):
+        h = h.reshape(len(h), -1)
+        for i in (0, 2):
+            h = F.relu(F.linear(h, params[f"layers.{i}.weight"], params[f"layers.{i}.bias"]))
+        return F.linear(h, params["layers.4.weight"], params["layers.4.bias"])
+
+    def convnet(h):
+        convs = sorted({key.rsplit(".", 1)[0] for key in params if key.startswith("features.")},
+                       key=lambda k: int(k.split(".")[1]))
+        for layer in model.features:
+            if type(layer).__name__ == "Conv2d":
+                key = convs.pop(0)
+                h = F.relu(F.conv2d(h, params[f"{key}.weight"], params[f"{key}.bias"], layer.stride,
+                                    layer.padding))
+            elif type(layer).__name__ == "MaxPool2d":
+                h = F.max_pool2d(h, layer.kernel_size)
+        h = h.reshape(len(h), -1)
+        h = F.relu(F.linear(h, params["classifier.0.weight"], params["classifier.0.bias"]))
+        return F.linear(h, params["classifier.2.weight"], params["classifier.2.bias"])
+
+    network = mlp if name in ("W1", "W2") else convnet
+
+    def step():
+        optimizer.zero_grad()
+        loss = F.cross_entropy(network(x), t)
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    step.model = model
+    return step
+
+
 # ---- PyTorch -----------------------------------------------------------------------------------
 def torch_model(name: str, seed: int = 0):
     """The same architecture as ``scratchdl_model(name)`` in ``torch.nn`` (PyTorch's default init)."""
@@ -144,9 +194,12 @@ def torch_step(name: str, batch: int, seed: int = 0, device: str = "cpu"):
 
 
 def make_step(framework: str, name: str, batch: int, seed: int = 0):
-    """A zero-argument function running one training step of ``name`` in ``framework``."""
+    """A zero-argument function running one training step of ``name`` in ``framework`` (one of
+    ``FRAMEWORKS``, or ``"autograd"``: scratchdl's second road, compared by ``autograd_step.py``)."""
     if framework == "scratchdl":
         return scratchdl_step(name, batch, seed)
     if framework == "torch":
         return torch_step(name, batch, seed)
+    if framework == "autograd":
+        return autograd_step(name, batch, seed)
     raise KeyError(framework)

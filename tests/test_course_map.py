@@ -17,7 +17,8 @@ ROWS = [line for line in MAP.splitlines() if re.match(r"\| [①-⑳] \|", line)]
 PATH = re.compile(r"^(src|tests|docs|examples)/[\w./-]+?(::\w+)?$")
 TOPICS = ["生成モデルと識別モデル", "万能近似定理", "活性化関数", "誤差関数", "勾配降下法と学習率",
           "オンライン学習", "ミニバッチ", "誤差逆伝播法", "勾配消失", "Xavier / He", "バッチ正規化",
-          "Momentum / AdaGrad / RMSProp / Adam", "AlexNet / VGG / ResNet", "演習 1", "演習 2"]
+          "Momentum / AdaGrad / RMSProp / Adam", "AlexNet / VGG / ResNet", "演習 1", "演習 2",
+          "計算グラフと自動微分"]
 
 
 def cells(row: str) -> list[str]:

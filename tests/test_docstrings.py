@@ -6,7 +6,7 @@ import inspect
 
 import pytest
 
-PACKAGES = ["nn", "optim", "data", "models", "train", "checkpoint", "gradcheck", "interop"]
+PACKAGES = ["nn", "optim", "data", "models", "train", "checkpoint", "gradcheck", "interop", "autograd"]
 MARKUP = (":math:", "\\", "``", "$", ".. ")
 
 

@@ -9,8 +9,8 @@ import pytest
 
 import scratchdl
 
-PUBLIC = ["checkpoint", "data", "experiments", "functions", "gradcheck", "interop", "models", "nn",
-          "optim", "train"]
+PUBLIC = ["autograd", "checkpoint", "data", "experiments", "functions", "gradcheck", "interop", "models",
+          "nn", "optim", "train"]
 
 
 def run(code: str) -> dict:

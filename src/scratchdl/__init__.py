@@ -15,7 +15,8 @@ __version__ = "0.1.0"
 # The public subpackages, imported on first use (PEP 562). Any other submodule (a new one such as
 # ``export``) is reachable the same way; list it here to show it in ``dir(scratchdl)``.
 SUBPACKAGES = (
-    "backend", "checkpoint", "common", "data", "errors", "experiments", "functions", "gradcheck", "interop",
+    "autograd", "backend", "checkpoint", "common", "data", "errors", "experiments", "functions", "gradcheck",
+    "interop",
     "models", "nn", "optim", "train",
 )
 

@@ -56,6 +56,15 @@ class SwappedArgumentsWarning(ScratchDLWarning):
     is ``(d, y)``, target first (``functions.cross_entropy_error``)."""
 
 
+class GraphError(ScratchDLError, RuntimeError):
+    """A computational graph used wrongly: ``backward`` twice through a freed graph, a saved tensor
+    changed in place before ``backward``, a gradient asked of a tensor that has none."""
+
+
+class DependencyError(ScratchDLError, RuntimeError):
+    """A program or package a feature needs is not installed (Graphviz's ``dot`` for PNG graphs)."""
+
+
 def unknown_name(kind: str, name, valid) -> ConfigError:
     """The error for a name that is not one of ``valid``, listing the valid ones."""
     return ConfigError(f"unknown {kind} {name!r}; valid: {', '.join(sorted(valid))}")

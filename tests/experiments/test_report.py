@@ -127,10 +127,11 @@ def test_unknown_names_and_languages_are_config_errors(tmp_path):
     assert not list(tmp_path.iterdir())
 
 
-def test_registry_lists_the_eleven_topics():
+def test_registry_lists_the_twelve_topics():
     assert experiments.names() == [
         "activations", "learning-rate", "sgd", "optimizers", "vanishing-gradient", "weight-init",
-        "batch-norm", "universal-approximation", "generative-vs-discriminative", "backprop", "cnn"]
+        "batch-norm", "universal-approximation", "generative-vs-discriminative", "backprop", "autograd",
+        "cnn"]
 
 
 def test_rows_flatten_nested_numbers():

@@ -19,7 +19,7 @@ def cells(path, kind):
 
 def test_one_notebook_per_topic_and_exercise():
     names = {p.stem for p in NOTEBOOKS}
-    assert len(names) == 15 and {"ex1_forward_3-5-4", "ex2_backprop_2-3-2"} <= names
+    assert len(names) == 16 and {"ex1_forward_3-5-4", "ex2_backprop_2-3-2"} <= names
     sources = "\n".join("".join(c["source"]) for p in NOTEBOOKS for c in cells(p, "code"))
     ran = set(re.findall(r'experiments\.run\("([a-z-]+)"', sources))
     assert ran == set(experiments.names()), "every experiment ends some notebook"

@@ -31,6 +31,7 @@ EXPERIMENTS = {
     "universal-approximation": "universal_approximation",
     "generative-vs-discriminative": "generative_vs_discriminative",
     "backprop": "backprop",
+    "autograd": "computational_graph",
     "cnn": "cnn",
 }
 

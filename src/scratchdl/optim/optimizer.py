@@ -46,10 +46,11 @@ class Optimizer:
         if params is not None and not self.params:
             raise ConfigError(f"{type(self).__name__}: got an empty parameter list")
         for p in self.params:
-            if not isinstance(p, Parameter):
+            if not isinstance(p, Parameter) and not _is_trainable_tensor(p):
                 raise ConfigError(
-                    f"{type(self).__name__}: expected Parameters (model.parameters()), "
-                    f"got {type(p).__name__}"
+                    f"{type(self).__name__}: expected Parameters (model.parameters()), got "
+                    f"{type(p).__name__}{' without requires_grad' if hasattr(p, 'requires_grad') else ''} "
+                    f"(autograd Tensors are trained too when they have requires_grad=True)"
                 )
         self.lr = _positive(self, "lr", lr)
         self.t = 0
@@ -69,7 +70,13 @@ class Optimizer:
             )
         self.t += 1
         for i, p in enumerate(self.params):
-            self.update_parameter(p, p.grad, self.state[i])
+            if isinstance(p, Parameter):
+                self.update_parameter(p, p.grad, self.state[i])
+            elif p.grad is not None:       # an autograd Tensor: its grad is a Tensor, None until a backward
+                version = p.version
+                self.update_parameter(p, p.grad.data, self.state[i])
+                if p.version == version:   # changed in place: graphs that saved it refuse a backward now
+                    p.changed_in_place()
 
     def update(self, params, grads) -> None:
         """The book's call: update each array ``params[name]`` in place from ``grads[name]``.
@@ -140,6 +147,13 @@ class Optimizer:
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={getattr(self, k)}" for k in self.hyperparameters)
         return f"{type(self).__name__}({args})"
+
+
+def _is_trainable_tensor(p) -> bool:
+    """An autograd Tensor that requires grad (it reads ``.data`` and ``.grad`` as a Parameter does)."""
+    from ..autograd.tensor import Tensor
+
+    return isinstance(p, Tensor) and p.requires_grad
 
 
 def _positive(opt, name: str, value) -> float:

@@ -1,0 +1,499 @@
+r"""Computational graphs and automatic differentiation: the gradient nobody writes by hand.
+
+A computation is a graph of simple operations. Backpropagation walks it backwards, each node
+multiplying the derivative that reaches it by its own local derivative (the chain rule):
+for :math:`p = a \cdot n \cdot t`, :math:`\partial p/\partial a = n t`. Automatic differentiation
+(``scratchdl.autograd``, as PyTorch) records that graph while the program runs and does the walk
+itself; because every local derivative is written with the same recorded operations, the backward
+pass is a graph too and can be differentiated again.
+
+Four claims, each with its panel (figure), finding and check, in this order:
+
+1. **The graph** (``autograd_apple.png``): book 1's apples, 2 at 100 yen with 10% tax, cost 220;
+   backward gives :math:`\partial p/\partial a = 2.2`, :math:`\partial p/\partial n = 110`,
+   :math:`\partial p/\partial t = 200`; with 3 oranges at 150: 715 and 2.2, 110, 3.3, 165, 650.
+2. **No backward written** (``autograd_seed_graph.png``): the study report's 2-3-2 network
+   (x = (1, 5), target (0, 1)) through autograd gives the hand-written layers' gradients and the
+   numbers the seed prints.
+3. **Derivatives of derivatives** (``autograd_tanh.png``): tanh and its derivatives of order 1 to 4,
+   each from the previous one by ``grad(..., create_graph=True)``, against their closed forms.
+4. **The cost** (``autograd_timing.png``): time of one gradient of all the parameters of MLPs
+   64-w-w-10 by the explicit layers, by autograd and by numerical differentiation (:math:`2P`
+   forward passes), as the number of parameters :math:`P` grows: autograd adds its graph's bookkeeping
+   (a fixed cost per operation) to the explicit layers' time, a share that falls on wider nets (where
+   numerical differentiation is no longer run).
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+
+import numpy as np
+
+from ..autograd import Tensor, from_nn, grad
+from ..autograd import functional as F
+from ..autograd.drawing import build, layout
+from ..autograd.drawing.layout import columns
+from ..gradcheck import numerical_grad
+from ..models import MLP
+from ..nn import CrossEntropyLoss, Linear, ReLU, Sequential, blocks
+from . import figures
+from .backprop import SEED_NETWORK, SEED_PRINTED_GRADIENTS, SEED_TARGET, SEED_X
+from .base import ExperimentResult, checks, pick, save_figure, single_threaded, start
+from .tables import Col, Table
+
+NAME = "autograd"
+TITLE = {"en": "Computational graphs and automatic differentiation", "ja": "計算グラフと自動微分"}
+CLAIMS = [
+    {"en": "A computation is a graph of simple operations, and backpropagation passes each node's local "
+           "derivative back along it: for 2 apples at 100 yen with 10% tax the price 220 has the derivatives "
+           "2.2 (apple), 110 (count) and 200 (tax).",
+     "ja": "計算は単純な演算のグラフであり、誤差逆伝播法は各ノードの局所的な微分をグラフに沿って逆向きに伝える。"
+           "100 円のりんご 2 個に消費税 10% で価格は 220 円、その微分はりんごの値段について 2.2、個数について 110、"
+           "消費税について 200 である。"},
+    {"en": "Automatic differentiation records that graph while the program runs and applies the chain rule "
+           "to it, so nobody writes backward: on the study report's 2-3-2 network it gives the gradients of "
+           "the hand-written layers.",
+     "ja": "自動微分はプログラムの実行中にそのグラフを記録して連鎖律を適用するので、誰も backward を書かなくてよい。"
+           "レポートの 2-3-2 ネットワークでは、手で書いた層の backward と同じ勾配が得られる。"},
+    {"en": "The backward pass is itself made of differentiable operations, so it can be differentiated "
+           "again: tanh's derivatives of order 1 to 4 follow one from another.",
+     "ja": "逆伝播そのものが微分可能な演算でできているので、さらに微分できる。tanh の 1 階から 4 階の導関数が"
+           "次々に得られる。"},
+    {"en": "It adds a fixed bookkeeping cost per operation to the same matrix products as the hand-written "
+           "layers, a share that shrinks as the network grows, while numerical differentiation costs orders of "
+           "magnitude more, and more as the number of parameters grows.",
+     "ja": "自動微分の計算コストは、手で書いた層と同じ行列積に、演算ごとの一定の記録の手間が加わるだけで、その割合は"
+           "ネットワークが大きくなるほど小さい。一方、数値微分は桁違いに遅く、パラメータ数とともにさらに遅くなる。"},
+]
+CLAIM = {lang: " ".join(c[lang] for c in CLAIMS) for lang in ("en", "ja")}
+
+# Book 1's names, as the figure labels its variables.
+NAMES = {"apple": {"en": "apple", "ja": "りんご"}, "apples": {"en": "apples", "ja": "りんごの個数"},
+         "orange": {"en": "orange", "ja": "みかん"}, "oranges": {"en": "oranges", "ja": "みかんの個数"},
+         "tax": {"en": "tax", "ja": "消費税"}, "apple_price": {"en": "apple price", "ja": "りんごの値段"},
+         "orange_price": {"en": "orange price", "ja": "みかんの値段"}, "subtotal": {"en": "subtotal", "ja": "小計"},
+         "price": {"en": "price", "ja": "支払金額"}}
+APPLES_EXPECTED = {"price": 220.0, "apple": 2.2, "apples": 110.0, "tax": 200.0}
+APPLES_ORANGES_EXPECTED = {"price": 715.0, "apple": 2.2, "apples": 110.0, "orange": 3.3, "oranges": 165.0,
+                           "tax": 650.0}
+BOOKKEEPING_BOUND = 2e-3      # seconds autograd may add to one gradient over the explicit layers
+
+
+def _leaf(value, key, lang):
+    return Tensor(np.float64(value), requires_grad=True, name=pick(lang, NAMES[key]))
+
+
+def _named(t: Tensor, key, lang) -> Tensor:
+    t.name = pick(lang, NAMES[key])
+    return t.retain_grad()
+
+
+def apple_graphs(lang: str = "en") -> dict:
+    """Book 1's two graphs, forward and backward through autograd: their tensors and numbers."""
+    apple, apples, tax = _leaf(100, "apple", lang), _leaf(2, "apples", lang), _leaf(1.1, "tax", lang)
+    apple_price = _named(apple * apples, "apple_price", lang)
+    price = _named(apple_price * tax, "price", lang)
+    price.backward()
+    first = {"tensors": (price, apple, apples, tax, apple_price),
+             "numbers": {"price": float(price), "apple": float(apple.grad), "apples": float(apples.grad),
+                         "tax": float(tax.grad)}}
+    a, n, o, m, t = (_leaf(v, k, lang) for v, k in ((100, "apple"), (2, "apples"), (150, "orange"),
+                                                     (3, "oranges"), (1.1, "tax")))
+    ap, op = _named(a * n, "apple_price", lang), _named(o * m, "orange_price", lang)
+    subtotal = _named(ap + op, "subtotal", lang)
+    total = _named(subtotal * t, "price", lang)
+    total.backward()
+    second = {"tensors": (total, a, n, o, m, t, ap, op, subtotal),
+              "numbers": {"price": float(total), "apple": float(a.grad), "apples": float(n.grad),
+                          "orange": float(o.grad), "oranges": float(m.grad), "tax": float(t.grad)}}
+    return {"apples": first, "apples_and_oranges": second}
+
+
+def seed_network() -> dict:
+    """The 2-3-2 exercise through autograd, against the explicit layers and the seed's printed numbers."""
+    net = Sequential(Linear(2, 3, dtype=np.float64), ReLU(), Linear(3, 2, dtype=np.float64))
+    first, second = net[0], net[2]
+    first.weight.data[...], first.bias.data[...] = SEED_NETWORK["W1"], SEED_NETWORK["b1"]
+    second.weight.data[...], second.bias.data[...] = SEED_NETWORK["W2"], SEED_NETWORK["b2"]
+    x, t = np.array(SEED_X), np.array(SEED_TARGET)
+    loss_fn = CrossEntropyLoss()
+    loss_fn(net(x), t)
+    net.zero_grad()
+    net.backward(loss_fn.backward())
+    explicit = {"W1": first.weight.grad, "b1": first.bias.grad, "W2": second.weight.grad, "b2": second.bias.grad}
+    p = {k: Tensor(np.array(v), requires_grad=True, name=k) for k, v in SEED_NETWORK.items()}
+    xt = Tensor(x, name="x")
+    u1 = (xt @ p["W1"] + p["b1"]).retain_grad()
+    z1 = F.relu(u1).retain_grad()
+    u2 = (z1 @ p["W2"] + p["b2"]).retain_grad()
+    for tensor, name in ((u1, "u1"), (z1, "z1"), (u2, "u2")):
+        tensor.name = name
+    target = Tensor(t, name="d")
+    loss = F.cross_entropy(u2, target)
+    loss.name = "E"
+    loss.retain_grad()
+    loss.backward()
+    auto = {k: p[k].grad.numpy() for k in p}
+    return {
+        "tensors": (loss, xt, target, u1, z1, u2, *p.values()),
+        "numbers": {
+            "loss": float(loss),
+            "dE_dW1": auto["W1"].tolist(),
+            "dE_du2": u2.grad.numpy().tolist(),
+            "max_abs_diff_autograd_vs_explicit": max(float(np.abs(auto[k] - explicit[k]).max()) for k in auto),
+            "max_abs_diff_to_seed_printed": max(float(np.abs(auto[k] - np.array(v)).max())
+                                                for k, v in SEED_PRINTED_GRADIENTS.items()),
+        },
+    }
+
+
+def tanh_closed_forms(x) -> list:
+    """tanh and its derivatives of order 1-4 from t = tanh x: 1 - t^2, -2t(1 - t^2),
+    (6t^2 - 2)(1 - t^2), 8t(2 - 3t^2)(1 - t^2)."""
+    t = np.tanh(x)
+    s = 1 - t * t
+    return [t, s, -2 * t * s, (6 * t * t - 2) * s, 8 * t * (2 - 3 * t * t) * s]
+
+
+def tanh_derivatives(x, orders: int = 4) -> list:
+    """tanh(x) and its derivatives up to ``orders``, each by autograd from the one before."""
+    xt = Tensor(np.asarray(x, dtype=np.float64), requires_grad=True)
+    y = F.tanh(xt)
+    found = [y.numpy().copy()]
+    for _ in range(orders):
+        (y,) = grad(y.sum(), [xt], create_graph=True)
+        found.append(y.numpy().copy())
+    return found
+
+
+@contextmanager
+def one_core():
+    """All the work on the calling thread: BLAS on one thread and scratchdl's blocks in turn
+    (``nn.blocks.NUM_THREADS``), so that CPU time is the work's own, not idle threads' spinning."""
+    threads = blocks.NUM_THREADS
+    blocks.NUM_THREADS = 1
+    try:
+        with single_threaded():
+            yield
+    finally:
+        blocks.NUM_THREADS = threads
+
+
+def time_gradients(width: int, x, t, seed: int, repeats: int, numerical: bool = True) -> dict:
+    """CPU seconds for one gradient of every parameter of MLP 64-width-width-10: explicit layers and
+    autograd (median of ``repeats``, the two alternating), numerical differentiation (once, when
+    ``numerical``; None otherwise). CPU time (``time.process_time``, the caller on one BLAS thread), so
+    that other programs on the machine change the comparison little (run it inside ``one_core``)."""
+    model = MLP([64, width, width, 10], "relu", "he_normal", rng=np.random.default_rng(seed), dtype=np.float64)
+    loss_fn = CrossEntropyLoss()
+    params = from_nn.parameters(model)
+
+    def explicit():
+        loss_fn(model(x), t)
+        model.zero_grad()
+        model.backward(loss_fn.backward())
+
+    def autograd():
+        for p in params.values():
+            p.zero_grad()
+        F.cross_entropy(from_nn.forward(model, x, params), t).backward()
+
+    samples = {"explicit": [], "autograd": []}
+    for _ in range(repeats):
+        for name, step in (("explicit", explicit), ("autograd", autograd)):
+            started = time.process_time()
+            step()
+            samples[name].append(time.process_time() - started)
+    times = {name: float(np.median(values)) for name, values in samples.items()}
+    same = max(float(np.abs(params[k].grad.numpy() - p.grad).max()) for k, p in model.named_parameters())
+    seconds = None
+    if numerical:
+        started = time.process_time()
+        for _, p in model.named_parameters():
+            numerical_grad(lambda: loss_fn(model(x), t), p.data)
+        seconds = time.process_time() - started
+    return {"width": width, "parameters": model.num_parameters(), "explicit_seconds": times["explicit"],
+            "autograd_seconds": times["autograd"], "numerical_seconds": seconds,
+            "autograd_over_explicit": times["autograd"] / times["explicit"],
+            "numerical_over_autograd": None if seconds is None else seconds / times["autograd"],
+            "max_abs_diff_autograd_vs_explicit": same}
+
+
+def run(out_dir, quick: bool = False, lang: str = "en", seed: int = 0) -> ExperimentResult:
+    result, out_dir, started = start(NAME, TITLE, CLAIM, out_dir, lang)
+    # numerical differentiation up to the widths of ``numeric``; the wide nets show the bookkeeping's share fall
+    batch, numeric, wide, repeats = ((8, [8, 16], [256], 10) if quick
+                                     else (32, [8, 16, 32, 64, 128], [512, 1024], 30))
+    graphs = apple_graphs(lang)
+    seed_net = seed_network()
+    grid = np.linspace(-4, 4, 161 if quick else 401)
+    by_autograd, closed = tanh_derivatives(grid), tanh_closed_forms(grid)
+    tanh_errors = [float(np.abs(a - c).max()) for a, c in zip(by_autograd, closed, strict=True)]
+    rng = np.random.default_rng(seed)       # the time does not depend on the values: a digits-sized batch
+    x, t = rng.random((batch, 64)), rng.integers(0, 10, size=batch)
+    with one_core():
+        timing = [time_gradients(w, x, t, seed, repeats, numerical=w in numeric) for w in numeric + wide]
+
+    apples, mixed = graphs["apples"]["numbers"], graphs["apples_and_oranges"]["numbers"]
+    result.numbers = {
+        "apples": apples,
+        "apples_and_oranges": mixed,
+        "seed_network": seed_net["numbers"],
+        "tanh": {"orders": 4, "points": len(grid), "max_abs_error_vs_closed_form": tanh_errors[1:],
+                 "fourth_derivative_largest": float(np.abs(by_autograd[4]).max())},
+        "timing": timing,
+        "batch": batch, "dtype": "float64", "blas_threads": 1,
+    }
+    apples_ok = all(abs(apples[k] - v) < 1e-9 for k, v in APPLES_EXPECTED.items()) and \
+        all(abs(mixed[k] - v) < 1e-9 for k, v in APPLES_ORANGES_EXPECTED.items())
+    seed_numbers = seed_net["numbers"]
+    result.checks = checks(lang, [
+        ({"en": "apple graphs: 220 (2.2, 110, 200) and 715 (2.2, 110, 3.3, 165, 650), as in book 1",
+          "ja": "りんごのグラフ: 220 (2.2, 110, 200) と 715 (2.2, 110, 3.3, 165, 650)、書籍 1 と同じ"}, apples_ok),
+        ({"en": "2-3-2 network: autograd equals the hand-written backward (< 1e-12) and the seed's printed "
+                "gradients (< 1e-8)",
+          "ja": "2-3-2 ネットワーク: 自動微分の勾配が手書きの backward (< 1e-12) とレポートの印字 (< 1e-8) に一致"},
+         seed_numbers["max_abs_diff_autograd_vs_explicit"] < 1e-12 and seed_numbers["max_abs_diff_to_seed_printed"] < 1e-8),
+        ({"en": "tanh: autograd's derivatives of order 1-4 equal the closed forms (< 1e-12)",
+          "ja": "tanh: 自動微分による 1〜4 階の導関数が解析解に一致 (< 1e-12)"}, max(tanh_errors) < 1e-12),
+        ({"en": f"at every size autograd adds less than {BOOKKEEPING_BOUND * 1e3:g} ms to the explicit layers' "
+                f"time, a smaller share for the widest net than for the narrowest, with the same gradients "
+                f"(< 1e-12); numerical differentiation takes at least 10x autograd's time",
+          "ja": f"どの規模でも自動微分が明示的な層に加える時間は {BOOKKEEPING_BOUND * 1e3:g} ms 未満、その割合は最も広い"
+                f"ネットで最も狭いネットより小さく、勾配も同じ (< 1e-12)。数値微分は自動微分の 10 倍以上の時間がかかる"},
+         all(r["autograd_seconds"] - r["explicit_seconds"] < BOOKKEEPING_BOUND
+             and r["max_abs_diff_autograd_vs_explicit"] < 1e-12 for r in timing)
+         and timing[-1]["autograd_over_explicit"] < timing[0]["autograd_over_explicit"]
+         and all(r["numerical_over_autograd"] >= 10 for r in timing if r["numerical_seconds"] is not None)),
+    ])
+    result.notes += [pick(lang, note) for note in _notes(apples, mixed, seed_numbers, tanh_errors, timing)]
+    _plot_apples(out_dir, result, lang, graphs)
+    _plot_seed(out_dir, result, lang, seed_net)
+    _plot_tanh(out_dir, result, lang, grid, by_autograd)
+    _plot_timing(out_dir, result, lang, timing)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _notes(apples, mixed, seed_numbers, tanh_errors, timing) -> list[dict]:
+    """One finding per claim, worded from this run's numbers."""
+    checked = [r for r in timing if r["numerical_seconds"] is not None][-1]
+    widest, narrowest = timing[-1], timing[0]
+    return [
+        {"en": f"Forward, the graph gives {apples['price']:.0f} yen; backward, each multiplication hands on the "
+               f"incoming derivative times the other factor: {apples['apple']:.3g} (apple), "
+               f"{apples['apples']:.3g} (count), {apples['tax']:.3g} (tax). With oranges: "
+               f"{mixed['price']:.0f} yen and {mixed['apple']:.3g}, {mixed['apples']:.3g}, {mixed['orange']:.3g}, "
+               f"{mixed['oranges']:.3g}, {mixed['tax']:.3g}.",
+         "ja": f"順伝播でグラフは {apples['price']:.0f} 円を与え、逆伝播では各乗算ノードが上流の微分にもう一方の"
+               f"入力を掛けて渡す: りんご {apples['apple']:.3g}、個数 {apples['apples']:.3g}、消費税 "
+               f"{apples['tax']:.3g}。みかんを加えると {mixed['price']:.0f} 円で {mixed['apple']:.3g}, "
+               f"{mixed['apples']:.3g}, {mixed['orange']:.3g}, {mixed['oranges']:.3g}, {mixed['tax']:.3g}。"},
+        {"en": f"On the 2-3-2 network autograd's gradients differ from the hand-written backward's by at most "
+               f"{seed_numbers['max_abs_diff_autograd_vs_explicit']:.1e} (float64); dE/dW1[0, 0] = "
+               f"{seed_numbers['dE_dW1'][0][0]:.8f}, as the seed prints.",
+         "ja": f"2-3-2 ネットワークで、自動微分の勾配と手書きの backward の差は最大 "
+               f"{seed_numbers['max_abs_diff_autograd_vs_explicit']:.1e} (float64)。dE/dW1[0, 0] = "
+               f"{seed_numbers['dE_dW1'][0][0]:.8f} はレポートの印字と同じ。"},
+        {"en": f"Each derivative of tanh came from the previous one by autograd; over [-4, 4] they differ from the "
+               f"closed forms by at most {max(tanh_errors):.1e}.",
+         "ja": f"tanh の各導関数は一つ前のものを自動微分して得た。[-4, 4] で解析解との差は最大 {max(tanh_errors):.1e}。"},
+        {"en": f"For an MLP with {checked['parameters']:,} parameters one gradient took "
+               f"{checked['explicit_seconds'] * 1e3:.2f} ms by the explicit layers, "
+               f"{checked['autograd_seconds'] * 1e3:.2f} ms by autograd and {checked['numerical_seconds']:.2f} s by "
+               f"numerical differentiation ({checked['numerical_over_autograd']:,.0f}x autograd's). Autograd's "
+               f"share over the explicit layers falls from {narrowest['autograd_over_explicit']:.2f}x "
+               f"({narrowest['parameters']:,} parameters) to {widest['autograd_over_explicit']:.2f}x "
+               f"({widest['parameters']:,}): its bookkeeping is a fixed cost per operation.",
+         "ja": f"パラメータ {checked['parameters']:,} 個の MLP で、勾配 1 回に明示的な層は "
+               f"{checked['explicit_seconds'] * 1e3:.2f} ms、自動微分は {checked['autograd_seconds'] * 1e3:.2f} ms、"
+               f"数値微分は {checked['numerical_seconds']:.2f} 秒 (自動微分の {checked['numerical_over_autograd']:,.0f} 倍)"
+               f" かかった。明示的な層に対する自動微分の時間の比は {narrowest['autograd_over_explicit']:.2f} 倍 "
+               f"(パラメータ {narrowest['parameters']:,} 個) から {widest['autograd_over_explicit']:.2f} 倍 "
+               f"({widest['parameters']:,} 個) に下がる。記録の手間は演算ごとの一定のコストだからである。"},
+    ]
+
+
+# ---- figures -------------------------------------------------------------------------------------
+SYMBOLS = {"Mul": "×", "Add": "+", "MatMul": "@", "ReLU": "ReLU", "CrossEntropy": "cross\nentropy"}
+
+
+def _positions(graph, vertical: bool):
+    """Node centres on a grid: level by generation (the layout's columns), order as the layout sorts it."""
+    lay = layout(graph)
+    level = columns(graph)
+    order = {}
+    for node in graph.nodes:
+        order.setdefault(level[node.id], []).append(node.id)
+    spots = {}
+    for lvl, ids in order.items():
+        ids.sort(key=lambda i: lay.boxes[i].y)
+        for k, node_id in enumerate(ids):
+            across = k - (len(ids) - 1) / 2
+            spots[node_id] = (across, -lvl) if vertical else (lvl, -across)
+    return spots
+
+
+def _draw_graph(ax, graph, lang, vertical=False, grad_text=None, across=1.0, along=1.0):
+    """A computational graph in matplotlib: variables as boxes (name, value), functions as circles,
+    forward arrows in black and the gradient each variable receives in red."""
+    spots = _positions(graph, vertical)
+    spots = {k: (x * (across if vertical else along), y * (along if vertical else across))
+             for k, (x, y) in spots.items()}
+    artists = {}
+    size = figures.font_pt(lang)
+    for node in graph.nodes:
+        x, y = spots[node.id]
+        if node.kind == "function":
+            label = SYMBOLS.get(node.title, node.title)
+            artists[node.id] = ax.text(x, y, label, ha="center", va="center", fontsize=size + 2,
+                                       bbox={"boxstyle": "circle,pad=0.3", "fc": "#d6e4f5", "ec": "#3b6ea5"})
+            continue
+        lines = [node.title or ""]
+        if node.value is not None:
+            lines.append(node.value)
+        elif node.shape:
+            lines.append(str(tuple(node.shape)))
+        fill = {"parameter": "#d5ecd4", "constant": "#eeeeee", "input": "#eeeeee"}.get(node.role, "#fde3c2")
+        artists[node.id] = ax.text(x, y, "\n".join(line for line in lines if line), ha="center", va="center",
+                                   fontsize=size, bbox={"boxstyle": "round,pad=0.35", "fc": fill, "ec": "#8a6d3b"})
+        shown = grad_text(node) if grad_text else node.grad
+        if shown:
+            if vertical:                              # beside the box, on the outer side
+                side = -1 if x < 0 else 1
+                ax.text(x + side * 0.3 * across, y, shown, ha="right" if side < 0 else "left", va="center",
+                        fontsize=size, color="#c62828")
+            else:                                     # under it
+                ax.text(x, y - 0.3 * across, shown, ha="center", va="top", fontsize=size, color="#c62828")
+    for a, b in graph.edges:
+        ax.annotate("", xy=spots[b], xytext=spots[a],
+                    arrowprops={"arrowstyle": "-|>", "color": "#444", "lw": 1.2, "shrinkA": 0, "shrinkB": 0,
+                                "patchA": artists[a].get_bbox_patch(), "patchB": artists[b].get_bbox_patch()})
+    xs, ys = zip(*spots.values(), strict=True)
+    pad_x, pad_y = (across, along) if vertical else (along, across)
+    wide = 1.7 if vertical else 0.6                   # room for the gradients beside the boxes
+    ax.set_xlim(min(xs) - wide * pad_x, max(xs) + wide * pad_x)
+    ax.set_ylim(min(ys) - 0.75 * pad_y, max(ys) + 0.55 * pad_y)
+    ax.axis("off")
+
+
+def _plot_apples(out_dir, result, lang, graphs) -> None:
+    fig, axes = figures.subplots(lang, 2, 1, height=8.2, gridspec_kw={"height_ratios": [1, 1.9]})
+    for ax, key, title in zip(axes, ("apples", "apples_and_oranges"), (
+            {"en": "2 apples at 100 yen, 10% tax", "ja": "100 円のりんごを 2 個、消費税 10%"},
+            {"en": "and 3 oranges at 150 yen", "ja": "150 円のみかん 3 個を加える"}), strict=True):
+        graph = build(graphs[key]["tensors"][0])
+        _draw_graph(ax, graph, lang, grad_text=lambda n: f"∂ = {n.grad}" if n.grad else None, along=1.25,
+                    across=1.5)
+        ax.set_title(pick(lang, title))
+    caption = pick(lang, {
+        "en": "Book 1's computational graphs, built by autograd as the prices were computed. Black: forward "
+              "values; red (∂): the derivative of the price with respect to each value, from backward (each × node "
+              "passes the incoming derivative times its other input, each + node passes it unchanged).",
+        "ja": "書籍 1 の計算グラフ。価格を計算したときに自動微分が記録したもの。黒: 順伝播の値、赤 (∂): 逆伝播で得た"
+              "各値についての支払金額の微分 (× ノードは上流の微分にもう一方の入力を掛け、+ ノードはそのまま流す)。",
+    })
+    save_figure(fig, out_dir, "autograd_apple.png", result, caption)
+
+
+def _plot_seed(out_dir, result, lang, seed_net) -> None:
+    graph = build(seed_net["tensors"][0], values=False)
+
+    def grad_text(node):
+        if node.grad is None or node.role == "output":
+            return None
+        return f"∂E = {node.grad}"
+
+    for node in graph.nodes:                          # the gradients of the 2x3 and 3x2 weights: in the table
+        if node.role == "parameter" and node.shape and len(node.shape) == 2:
+            node.grad = None
+    fig, ax = figures.subplots(lang, height=8.6)
+    _draw_graph(ax, graph, lang, vertical=True, grad_text=grad_text, across=1.9, along=1.0)
+    ax.set_title(pick(lang, {"en": "The study report's 2-3-2 network as autograd records it",
+                             "ja": "レポートの 2-3-2 ネットワーク (自動微分が記録したグラフ)"}))
+    caption = pick(lang, {
+        "en": "The 2-3-2 network u1 = x W1 + b1, z1 = ReLU(u1), u2 = z1 W2 + b2, E = cross-entropy(u2, d), "
+              "top to bottom, with each tensor's shape; in red the gradient of E that backward left in it "
+              "(the weights' gradients, 2x3 and 3x2, are in the numbers below). No backward was written for it.",
+        "ja": "2-3-2 ネットワーク u1 = x W1 + b1, z1 = ReLU(u1), u2 = z1 W2 + b2, E = 交差エントロピー(u2, d) を上から"
+              "下へ、各テンソルの形とともに示す。赤は逆伝播が残した E の勾配 (重みの勾配 2x3 と 3x2 は下の数値に)。"
+              "このネットワークのために backward は一行も書いていない。",
+    })
+    save_figure(fig, out_dir, "autograd_seed_graph.png", result, caption)
+
+
+def _plot_tanh(out_dir, result, lang, grid, found) -> None:
+    fig, ax = figures.subplots(lang, height=4.6)
+    labels = ["y = tanh(x)", "y'", "y''", "y'''", "y''''"]
+    for order, (values, label) in enumerate(zip(found, labels, strict=True)):
+        ax.plot(grid, values, lw=2 if order == 0 else 1.5, label=label)
+    ax.set(xlabel="x", ylabel="y", title=pick(lang, {"en": "tanh and its derivatives, each by autograd",
+                                                     "ja": "tanh とその導関数 (すべて自動微分)"}))
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower left", ncol=3)
+    caption = pick(lang, {
+        "en": "tanh and its derivatives of order 1 to 4, each obtained from the previous one by "
+              "grad(..., create_graph=True): the backward pass was recorded as a graph and differentiated again "
+              "(DeZero's figure). They equal the closed forms, e.g. tanh' = 1 - tanh².",
+        "ja": "tanh とその 1〜4 階導関数。それぞれ一つ前の導関数を grad(..., create_graph=True) で微分して得た。"
+              "逆伝播をグラフとして記録し、それをさらに微分している (DeZero の図)。解析解 (例: tanh' = 1 - tanh²) と"
+              "一致する。",
+    })
+    save_figure(fig, out_dir, "autograd_tanh.png", result, caption)
+
+
+def _plot_timing(out_dir, result, lang, timing) -> None:
+    fig, ax = figures.subplots(lang, height=4.8)
+    for key, marker, color, label in (
+            ("numerical_seconds", "s-", "C3", {"en": "numerical differentiation", "ja": "数値微分"}),
+            ("autograd_seconds", "o-", "C2", {"en": "autograd", "ja": "自動微分"}),
+            ("explicit_seconds", "^--", "C0", {"en": "explicit layers (nn)", "ja": "明示的な層 (nn)"})):
+        rows = [r for r in timing if r[key] is not None]
+        ax.loglog([r["parameters"] for r in rows], [r[key] for r in rows], marker, color=color,
+                  label=pick(lang, label))
+    for r in timing:
+        ax.annotate(f"×{r['autograd_over_explicit']:.1f}", (r["parameters"], r["autograd_seconds"]),
+                    textcoords="offset points", xytext=(-12, 10), color="C2")
+    ax.set_ylim(top=max(r["numerical_seconds"] or 0 for r in timing) * 4)
+    ax.set(title=pick(lang, {"en": "Time for one gradient of all parameters (×: autograd / explicit)",
+                             "ja": "全パラメータの勾配 1 回分の時間 (×: 自動微分 / 明示的な層)"}),
+           xlabel=pick(lang, {"en": "number of parameters", "ja": "パラメータ数"}),
+           ylabel=pick(lang, {"en": "CPU seconds (log)", "ja": "CPU 時間 [秒] (対数)"}))
+    ax.grid(alpha=0.3, which="both")
+    ax.legend()
+    caption = pick(lang, {
+        "en": "CPU time of one gradient of every parameter of MLP 64-w-w-10 on a batch of 64-pixel images (float64, one BLAS thread): "
+              "the explicit layers' backward, autograd's, and central differences (two forward passes per "
+              "parameter; not run for the widest nets). Autograd adds the bookkeeping of its graph, a fixed cost "
+              "per operation, to the same matrix products, so its ratio to the explicit layers (×) falls as the "
+              "net grows; numerical differentiation grows with the parameter count.",
+        "ja": "64 画素の画像のバッチでの MLP 64-w-w-10 の全パラメータの勾配 1 回分の CPU 時間 (float64, BLAS 1 スレッド): 明示的な層の "
+              "backward、自動微分、中心差分 (パラメータ 1 つにつき順伝播 2 回。最も広いネットでは実行しない)。自動微分"
+              "は同じ行列積にグラフの記録の手間 (演算ごとの一定のコスト) が加わるだけなので、明示的な層との比 (×) は"
+              "ネットが大きくなるほど下がる。数値微分はパラメータ数とともに増える。",
+    })
+    save_figure(fig, out_dir, "autograd_timing.png", result, caption)
+
+
+TABLES = [
+    Table({"en": "Book 1's graphs: the price and its derivatives", "ja": "書籍 1 のグラフ: 支払金額とその微分"},
+          columns=[Col("apples/price", {"en": "apples: price", "ja": "りんご: 支払金額"}),
+                   Col("apples/apple", {"en": "apples: d apple", "ja": "りんご: d りんご"}),
+                   Col("apples/apples", {"en": "apples: d count", "ja": "りんご: d 個数"}),
+                   Col("apples/tax", {"en": "apples: d tax", "ja": "りんご: d 消費税"}),
+                   Col("apples_and_oranges/price", {"en": "with oranges: price", "ja": "みかんも: 支払金額"}),
+                   Col("apples_and_oranges/orange", {"en": "with oranges: d orange", "ja": "みかんも: d みかん"}),
+                   Col("apples_and_oranges/oranges", {"en": "with oranges: d oranges", "ja": "みかんも: d みかんの個数"}),
+                   Col("apples_and_oranges/tax", {"en": "with oranges: d tax", "ja": "みかんも: d 消費税"})]),
+    Table({"en": "Time of one gradient: explicit layers, autograd, numerical differentiation",
+           "ja": "勾配 1 回分の時間: 明示的な層、自動微分、数値微分"}, rows="timing",
+          row_header={"en": "width w", "ja": "幅 w"}, row_label="timing/{row}/width",
+          columns=[Col("timing/{row}/parameters", {"en": "parameters", "ja": "パラメータ数"}),
+                   Col("timing/{row}/explicit_seconds", {"en": "explicit", "ja": "明示的な層"}, "ms", 1000.0),
+                   Col("timing/{row}/autograd_seconds", {"en": "autograd", "ja": "自動微分"}, "ms", 1000.0),
+                   Col("timing/{row}/numerical_seconds", {"en": "numerical", "ja": "数値微分"}, "ms", 1000.0),
+                   Col("timing/{row}/autograd_over_explicit", {"en": "autograd / explicit", "ja": "自動微分 / 明示的"}),
+                   Col("timing/{row}/numerical_over_autograd", {"en": "numerical / autograd", "ja": "数値微分 / 自動微分"})]),
+]
