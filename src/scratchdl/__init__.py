@@ -16,8 +16,7 @@ __version__ = "0.1.0"
 # ``export``) is reachable the same way; list it here to show it in ``dir(scratchdl)``.
 SUBPACKAGES = (
     "autograd", "backend", "checkpoint", "common", "data", "errors", "experiments", "functions", "gradcheck",
-    "interop",
-    "models", "nn", "optim", "train",
+    "interop", "models", "nn", "optim", "train",
 )
 
 
