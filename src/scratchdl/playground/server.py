@@ -75,7 +75,8 @@ class PlaygroundServer(ThreadingHTTPServer):
         self.token = secrets.token_urlsafe(24)
         self.hosts = {f"127.0.0.1:{self.port}", f"localhost:{self.port}"}
         self.runner = runner or Runner()
-        self.streams = threading.BoundedSemaphore(MAX_STREAMS)
+        self.open_streams = 0  # event streams being served now (at most MAX_STREAMS)
+        self._streams_lock = threading.Lock()
         self.files = {path: (resources.files(__package__).joinpath("static", name).read_bytes(), kind)
                       for path, (name, kind) in STATIC.items()}
         self.stopping = threading.Event()
@@ -98,6 +99,18 @@ class PlaygroundServer(ThreadingHTTPServer):
             self.shutdown()
             self._thread.join(timeout=10)
         self.server_close()
+
+    def take_stream(self) -> bool:
+        """Count one more event stream, unless ``MAX_STREAMS`` are open already."""
+        with self._streams_lock:
+            if self.open_streams >= MAX_STREAMS:
+                return False
+            self.open_streams += 1
+            return True
+
+    def release_stream(self) -> None:
+        with self._streams_lock:
+            self.open_streams -= 1
 
     def handle_error(self, request, client_address) -> None:
         """A viewer that went away is not an error worth a traceback."""
@@ -225,7 +238,7 @@ class Handler(BaseHTTPRequestHandler):
     def _stream(self) -> None:
         """Server-Sent Events: ``info`` once, then the newest ``settings``, ``data`` and ``frame``
         (each frame followed by the ``history`` records this viewer has not had) as they come."""
-        if not self.server.streams.acquire(blocking=False):
+        if not self.server.take_stream():
             raise Refused(503, f"already {MAX_STREAMS} pages open on this server; close one")
         try:
             self.send_response(200)
@@ -249,7 +262,7 @@ class Handler(BaseHTTPRequestHandler):
                             self._event("history", json.dumps({"run": run, "records": records},
                                                               allow_nan=False).encode())
         finally:
-            self.server.streams.release()
+            self.server.release_stream()
 
     def _event(self, kind: str, data: bytes) -> None:
         self.wfile.write(b"event: " + kind.encode() + b"\ndata: " + data + b"\n\n")
