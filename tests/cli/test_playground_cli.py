@@ -70,8 +70,9 @@ def test_a_port_in_use_is_one_line(cli):
 
 def test_the_real_command_serves_and_stops_on_sigint(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(Path(scratchdl.__file__).parents[1])}  # this scratchdl
-    process = subprocess.Popen([sys.executable, "-m", "scratchdl", "playground", "--no-browser", "--port", "0"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
+    command = [sys.executable, "-m", "scratchdl", "playground", "--no-browser", "--port", "0"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                               cwd=tmp_path)
     try:
         url = process.stdout.readline().split(": ", 1)[1].strip()
         with urllib.request.urlopen(url, timeout=10) as page:

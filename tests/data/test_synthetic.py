@@ -1,4 +1,5 @@
-"""spiral, sine, xor, circles and gaussians: the documented formulas, seeded determinism and a clean train/test split."""
+"""spiral, sine, xor, circles and gaussians: the documented formulas, seeded determinism and a clean
+train/test split."""
 
 import numpy as np
 import pytest

@@ -23,7 +23,8 @@ def test_feed_keeps_the_newest_of_each_kind_in_order():
     feed.publish("settings", {"s": 1})
     feed.publish("frame", {"n": 2})
     seen = {}
-    assert [(k, json.loads(b)) for k, b in feed.newer(seen, 0)] == [("settings", {"s": 1}), ("frame", {"n": 2})]
+    fresh = [(kind, json.loads(body)) for kind, body in feed.newer(seen, 0)]
+    assert fresh == [("settings", {"s": 1}), ("frame", {"n": 2})]
     assert feed.newer(seen, 0) == []
     started = time.monotonic()
     threading.Timer(0.1, feed.publish, ("frame", {"n": 3})).start()
@@ -60,7 +61,8 @@ def test_play_pause_and_step(runner):
 
 
 def test_a_diverging_run_is_paused(runner):
-    runner.update({"optimizer": "sgd", "lr": 10.0, "init": "normal:1", "activation": "relu", "hidden": [64] * 8})
+    runner.update({"optimizer": "sgd", "lr": 10.0, "init": "normal:1", "activation": "relu",
+                   "hidden": [64] * 8})
     runner.control("play")
     wait_until(lambda: runner.session.diverged and not runner.playing)
     assert runner.control("play")["playing"] is False

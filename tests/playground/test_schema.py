@@ -20,11 +20,11 @@ def test_defaults_pass_their_own_schema_and_describe_every_field():
 
 def test_the_tables_name_the_issues_choices_and_map_them_to_scratchdl():
     assert set(schema.DATASETS) == {"spiral", "xor", "circles", "gaussians"}
-    assert schema.ACTIVATIONS == {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU,
-                                  "leaky_relu": nn.LeakyReLU, "gelu": nn.GELU}
+    assert {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU,
+                                  "leaky_relu": nn.LeakyReLU, "gelu": nn.GELU} == schema.ACTIVATIONS
     assert set(schema.INITIALIZERS) == {"normal:1", "normal:0.01", "xavier", "he"}
-    assert schema.OPTIMIZERS == {"sgd": optim.SGD, "momentum": optim.Momentum, "adagrad": optim.AdaGrad,
-                                 "rmsprop": optim.RMSProp, "adam": optim.Adam}
+    assert {"sgd": optim.SGD, "momentum": optim.Momentum, "adagrad": optim.AdaGrad,
+                                 "rmsprop": optim.RMSProp, "adam": optim.Adam} == schema.OPTIMIZERS
 
 
 @pytest.mark.parametrize(("changes", "message"), [

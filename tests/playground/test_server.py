@@ -22,8 +22,8 @@ def server():
     server.stop()
 
 
-def request(server, method, path, body=None, host=None, origin="same", token="good", content_type="application/json",
-            headers=None):
+def request(server, method, path, body=None, host=None, origin="same", token="good",
+            content_type="application/json", headers=None):
     """``(status, headers, body bytes)`` of one request with exactly the headers given."""
     connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
     connection.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
@@ -65,7 +65,7 @@ def still_serving(server):
 
 
 def test_the_page_and_its_files_are_served_with_the_policy(server):
-    for path, (name, kind) in STATIC.items():
+    for path, (_, kind) in STATIC.items():
         status, headers, body = request(server, "GET", path)
         assert status == 200 and headers["Content-Type"] == kind and body
         assert headers["Content-Security-Policy"] == CSP and CSP.startswith("default-src 'self'")
@@ -183,7 +183,8 @@ def test_good_settings_and_controls(server):
     assert server.runner.session.epoch == 1
     assert json.loads(post(server, "/api/control", {"action": "reset"})[2])["epoch"] == 0
     seed = server.runner.session.settings["seed"]
-    assert json.loads(post(server, "/api/control", {"action": "regenerate"})[2])["settings"]["seed"] == seed + 1
+    regenerated = json.loads(post(server, "/api/control", {"action": "regenerate"})[2])
+    assert regenerated["settings"]["seed"] == seed + 1
     assert [t.name for t in threading.enumerate()].count("playground-trainer") == 1  # one training
 
 

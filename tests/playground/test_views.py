@@ -54,7 +54,8 @@ def test_sigmoid_with_huge_weights_saturates():
     stats = views.layer_stats(session.model, session.train_set.x, session.linears, [1.0, 1.0])
     assert stats[0]["saturated"] > 0.9 and stats[0]["range"] == [0.0, 1.0]
     session = Session({"activation": "sigmoid", "hidden": [8]})
-    assert views.layer_stats(session.model, session.train_set.x, session.linears, [1, 1])[0]["saturated"] < 0.5
+    stats = views.layer_stats(session.model, session.train_set.x, session.linears, [1, 1])
+    assert stats[0]["saturated"] < 0.5
 
 
 def test_unit_maps_are_each_units_output_scaled_by_its_layer():

@@ -174,12 +174,13 @@ class Handler(BaseHTTPRequestHandler):
         elif url.path == "/api/export":
             with runner.lock:
                 settings, epoch = dict(runner.session.settings), runner.session.epoch
-            self._json({"command": as_code.command(settings, epoch), "python": as_code.python(settings, epoch),
-                        "npz": as_code.npz_name(settings) if as_code.needs_npz(settings) else None})
+            npz = as_code.npz_name(settings) if as_code.needs_npz(settings) else None
+            self._json({"command": as_code.command(settings, epoch),
+                        "python": as_code.python(settings, epoch), "npz": npz})
         else:
             with runner.lock:
-                settings, train, test = runner.session.settings, runner.session.train_set, runner.session.test_set
-                body = as_code.data_npz(train, test)
+                session = runner.session
+                settings, body = session.settings, as_code.data_npz(session.train_set, session.test_set)
             self._send(200, body, "application/octet-stream",
                        {"Content-Disposition": f'attachment; filename="{as_code.npz_name(settings)}"'})
 

@@ -52,7 +52,7 @@ def build_model(settings: dict, num_classes: int, rng: np.random.Generator) -> S
 def load_data(settings: dict):
     """``(train, test)``: the dataset the settings name, as ``scratchdl.data.load_splits`` gives it."""
     generate = schema.DATASETS[settings["dataset"]]
-    options = {"seed": settings["seed"], "noise": settings["noise"], "test_fraction": settings["test_fraction"]}
+    options = {key: settings[key] for key in ("seed", "noise", "test_fraction")}
     return generate("train", **options), generate("test", **options)
 
 

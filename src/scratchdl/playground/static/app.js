@@ -13,7 +13,7 @@ const ELEMENT_OF = {noise: "noise", test_fraction: "test-fraction", seed: "seed"
                     batch_size: "batch-size", batchnorm: "batchnorm", dropout: "dropout",
                     weight_decay: "weight-decay", ...SELECTS};
 
-const linkedHash = location.hash.slice(1);  // the setting a link asked for, read before the page rewrites it
+let linkedHash = location.hash.slice(1);  // the setting a link asked for, read before the page rewrites it
 const state = {
   info: null, settings: null, layers: [], run: -1, history: [], points: null, boundary: null,
   boundaryImage: null, units: null, zoom: null, lang: "en", hashApplied: false, chartsPending: false,
@@ -93,10 +93,26 @@ function onSettings(message) {
   showSettings();
   if (!state.hashApplied) {
     state.hashApplied = true;
-    const changes = settingsFromHash();
-    if (Object.keys(changes).length) sendSettings(changes);
+    applyLink();
   }
 }
+
+// A link's #fragment: its settings sent to the server, its language shown. Also when a link is pasted
+// into this tab (the page's own rewrites of the fragment use replaceState, which fires no hashchange).
+function applyLink() {
+  const changes = settingsFromHash();
+  if (Object.keys(changes).length) sendSettings(changes);
+  const asked = new URLSearchParams(linkedHash).get("lang");
+  if ((asked === "en" || asked === "ja") && asked !== state.lang) {
+    $("lang").value = asked;
+    $("lang").dispatchEvent(new Event("change"));
+  }
+}
+
+window.addEventListener("hashchange", () => {
+  linkedHash = location.hash.slice(1);
+  if (state.settings) applyLink();
+});
 
 function onData(points) {
   state.points = points;
