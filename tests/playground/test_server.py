@@ -2,11 +2,14 @@
 (wrong Host, missing or wrong token, foreign Origin, bad settings, oversized or invalid bodies) while it
 keeps serving and the training in progress goes on."""
 
+import fnmatch
 import http.client
 import io
 import json
 import threading
 import time
+import tomllib
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -260,3 +263,13 @@ def test_streams_are_capped(server):
         for response in responses:
             response.close()
     still_serving(server)
+
+
+def test_every_served_file_ships_in_the_package_and_none_else_lies_there():
+    root = Path(__file__).parents[2]
+    patterns = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    static = root / "src/scratchdl/playground/static"
+    names = {name for name, _ in STATIC.values()}
+    assert names == {p.name for p in static.iterdir()}
+    for name in names:
+        assert any(fnmatch.fnmatch(f"static/{name}", p) for p in patterns["scratchdl.playground"]), name

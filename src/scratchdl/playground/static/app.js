@@ -17,6 +17,7 @@ let linkedHash = location.hash.slice(1);  // the setting a link asked for, read 
 const state = {
   info: null, settings: null, layers: [], run: -1, history: [], points: null, boundary: null,
   boundaryImage: null, units: null, zoom: null, lang: "en", hashApplied: false, chartsPending: false,
+  framesReceived: 0,  // read by benchmarks/playground_soak.py
 };
 
 // ---- talking to the server ---------------------------------------------------------------
@@ -120,6 +121,7 @@ function onData(points) {
 }
 
 function onFrame(frame) {
+  state.framesReceived += 1;
   const latest = frame.latest;
   $("epoch").textContent = String(frame.epoch);
   $("train-loss").textContent = plain(latest.train_loss);
