@@ -230,6 +230,7 @@ def test_the_stream_sends_info_settings_data_frames_and_history(server):
     assert "history" in kinds
     info = events[0][1]
     assert info["lang"] == "ja" and set(info["schema"]["fields"]) == set(schema.FIELDS)
+    assert info["formulas"]["Sigmoid"][1].startswith("∂L/∂x = δ · y (1 − y)")
     frame = next(data for kind, data in events if kind == "frame")
     assert {"epoch", "latest", "boundary", "layers", "playing"} <= set(frame)
     post(server, "/api/control", {"action": "pause"})

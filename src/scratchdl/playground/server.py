@@ -118,8 +118,10 @@ class PlaygroundServer(ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
     def info(self) -> dict:
-        """What the page needs once: language, the settings' schema, the code views it may ask for."""
-        return {"lang": self.lang, "schema": schema.describe(), "code": list(code_view.ALLOWED)}
+        """What the page needs once: language, the settings' schema, and the formula of each class it can
+        show the code of (the code buttons' tooltips)."""
+        return {"lang": self.lang, "schema": schema.describe(),
+                "formulas": {name: list(formula) for name, (_, _, formula) in code_view.ALLOWED.items()}}
 
 
 class Handler(BaseHTTPRequestHandler):

@@ -441,6 +441,7 @@ function buildGradientRows() {
       button.type = "button";
       button.className = "code-link";
       button.textContent = codeName;
+      button.title = (state.info.formulas[codeName] || []).join("\n");
       button.addEventListener("click", () => showCode(codeName));
       code.appendChild(button);
     }
