@@ -34,6 +34,7 @@ async function post(path, body) {
   });
   if (!response.ok) {
     setStatus((await response.text()).trim(), true);
+    if (state.settings) showSettings();  // the controls back to what the server runs
     return null;
   }
   setStatus("");
@@ -490,7 +491,12 @@ async function showExport() {
 }
 
 async function copy(text, button) {
-  await navigator.clipboard.writeText(text);
+  try {
+    await navigator.clipboard.writeText(text);
+  } catch (error) {  // no clipboard here: the text stays selectable in the box above
+    setStatus(String(error), true);
+    return;
+  }
   button.textContent = t(state.lang, "copied");
   setTimeout(() => { button.textContent = t(state.lang, "copy"); }, 1500);
 }
