@@ -199,6 +199,7 @@ def test_code_export_and_data(server):
     status, _, body = request(server, "GET", f"/api/export?token={server.token}")
     found = json.loads(body)
     assert found["command"].startswith("scratchdl train --model mlp") and "optim." in found["python"]
+    assert "changed_live_at" in found
     status, headers, body = request(server, "GET", f"/api/data.npz?token={server.token}")
     assert status == 200 and "attachment" in headers["Content-Disposition"]
     with np.load(io.BytesIO(body), allow_pickle=False) as arrays:

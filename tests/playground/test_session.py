@@ -52,11 +52,14 @@ def test_data_is_the_registrys():
 def test_live_settings_keep_the_run_and_others_rebuild():
     session = Session()
     session.train_epoch()
+    assert session.changed_live_at is None
     session.update({"lr": 0.1, "batch_size": 20})
     assert session.run == 1 and session.epoch == 1 and session.optimizer.lr == 0.1
+    assert session.changed_live_at == 1
     assert session.loader.batch_size == 20
     session.update({"activation": "relu"})
     assert session.run == 2 and session.epoch == 0 and isinstance(session.model[1], nn.ReLU)
+    assert session.changed_live_at is None
     version = session.data_version
     session.update({"optimizer": "sgd"})
     assert session.data_version == version and session.run == 3

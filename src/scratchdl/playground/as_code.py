@@ -4,9 +4,11 @@ Python" (a short script over ``scratchdl.nn``, ``scratchdl.optim`` and ``scratch
 Both build the network the page trains -- the same layers, the same initial weights (drawn from
 ``numpy.random.default_rng(seed)`` layer by layer, which is also what ``scratchdl train --seed``
 draws from) and the same batches -- and train it for the epochs the page has run (100 before the
-first). ``scratchdl train`` loads datasets by name with their default noise and 20% test split;
-a setting with another noise or split is written as a ``.npz`` file of the very points on the page
-(``data_npz``), which the command names (``--dataset playground-spiral.npz``).
+first). A learning rate or batch size changed during a run (``Session.changed_live_at``) is taken
+from the start, and the page says so. ``scratchdl train`` loads datasets by name with their
+default noise and 20% test split; a setting with another noise or split is written as a ``.npz``
+file of the very points on the page (``data_npz``), which the command names
+(``--dataset playground-spiral.npz``).
 """
 
 from __future__ import annotations

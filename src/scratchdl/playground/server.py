@@ -175,10 +175,11 @@ class Handler(BaseHTTPRequestHandler):
             self._json(code_view.code(query.get("name", [""])[0]))
         elif url.path == "/api/export":
             with runner.lock:
-                settings, epoch = dict(runner.session.settings), runner.session.epoch
+                session = runner.session
+                settings, epoch, changed_at = dict(session.settings), session.epoch, session.changed_live_at
             npz = as_code.npz_name(settings) if as_code.needs_npz(settings) else None
             self._json({"command": as_code.command(settings, epoch),
-                        "python": as_code.python(settings, epoch), "npz": npz})
+                        "python": as_code.python(settings, epoch), "npz": npz, "changed_live_at": changed_at})
         else:
             with runner.lock:
                 session = runner.session

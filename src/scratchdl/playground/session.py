@@ -63,7 +63,9 @@ class Session:
     ``optimizer``, ``epoch`` (epochs done), ``history`` (one dict per epoch, thinned to at most
     ``MAX_HISTORY`` by dropping every other old one), ``run`` (incremented by every rebuild or
     reset, so a viewer knows to clear its curves), ``diverged`` (the loss became NaN or infinite:
-    training stops until a reset) and ``data_version`` (incremented when the points change).
+    training stops until a reset), ``data_version`` (incremented when the points change) and
+    ``changed_live_at`` (the epoch at which the learning rate or batch size was first changed during
+    this run, else None: from then on the run is not the one its settings replay from the start).
     """
 
     def __init__(self, settings: dict | None = None):
@@ -88,6 +90,8 @@ class Session:
         if changed - LIVE:
             self.reset()
         else:
+            if changed and self.changed_live_at is None:
+                self.changed_live_at = self.epoch
             self.optimizer.lr = new["lr"]
             self.loader = DataLoader(self.train_set, new["batch_size"], shuffle=True, seed=new["seed"])
         return self.settings
@@ -107,6 +111,7 @@ class Session:
         self.linears = [layer for layer in self.model if isinstance(layer, Linear)]
         self.epoch = 0
         self.diverged = False
+        self.changed_live_at = None
         self.history: list[dict] = []
         self.run += 1
         self.history.append(self._record(np.full(len(self.linears), math.nan)))

@@ -483,6 +483,8 @@ async function showExport() {
   $("command").textContent = found.command;
   $("python").textContent = found.python;
   $("npz-note").hidden = !found.npz;
+  $("live-note").hidden = found.changed_live_at === null;
+  $("live-note").textContent = t(state.lang, "live-note").replace("{epoch}", found.changed_live_at);
   if (found.npz) {
     $("npz-link").textContent = found.npz;
     $("npz-link").download = found.npz;

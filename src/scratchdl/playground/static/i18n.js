@@ -29,6 +29,8 @@ const STRINGS = {
     "npz-help": "This noise or split is not train's default: save the points as",
     "npz-help-2": "in the folder where you run the command.",
     "python-help": "A plain loop over scratchdl.nn and scratchdl.optim; prints the test accuracy.",
+    "live-note": "The learning rate or batch size changed at epoch {epoch} while training: the line and the "
+      + "script use today's values from the start, so their numbers differ from this run's. Reset to replay it.",
     code: "code", close: "close", formula: "formula", "defined-in": "defined in",
     "no-token": "This page needs its token: open the URL that `scratchdl playground` printed.",
     disconnected: "Disconnected from the server (is `scratchdl playground` still running?).",
@@ -62,6 +64,8 @@ const STRINGS = {
     "npz-help": "このノイズや分割は train の既定と異なるため、点のデータを",
     "npz-help-2": "として、コマンドを実行するフォルダに保存してください。",
     "python-help": "scratchdl.nn と scratchdl.optim を使う素朴なループです。テスト正解率を表示します。",
+    "live-note": "学習の途中 (エポック {epoch}) で学習率かバッチサイズを変えたため、コマンドとスクリプトは今の値で"
+      + "最初から学習し、この実行とは数値が変わります。同じ実行にするにはリセットしてください。",
     code: "コード", close: "閉じる", formula: "式", "defined-in": "定義",
     "no-token": "このページにはトークンが必要です。`scratchdl playground` が表示した URL を開いてください。",
     disconnected: "サーバーとの接続が切れました（`scratchdl playground` は動いていますか？）。",
