@@ -19,18 +19,17 @@ def wait_until(condition, timeout=10.0):
 
 def test_feed_keeps_the_newest_of_each_kind_in_order():
     feed = Feed()
-    feed.publish("frame", {"n": 1})
-    feed.publish("settings", {"s": 1})
-    feed.publish("frame", {"n": 2})
+    feed.publish({"frame": {"n": 1}})
+    feed.publish({"settings": {"s": 1}, "frame": {"n": 2}})
     seen = {}
     fresh = [(kind, json.loads(body)) for kind, body in feed.newer(seen, 0)]
     assert fresh == [("settings", {"s": 1}), ("frame", {"n": 2})]
     assert feed.newer(seen, 0) == []
     started = time.monotonic()
-    threading.Timer(0.1, feed.publish, ("frame", {"n": 3})).start()
+    threading.Timer(0.1, feed.publish, ({"frame": {"n": 3}},)).start()
     assert [k for k, _ in feed.newer(seen, 5)] == ["frame"] and time.monotonic() - started < 4
     with pytest.raises(ValueError):
-        feed.publish("frame", {"bad": float("nan")})  # JSON has no NaN: refused here, not in the browser
+        feed.publish({"frame": {"bad": float("nan")}})  # JSON has no NaN: refused here, not in the browser
 
 
 @pytest.fixture

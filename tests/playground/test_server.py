@@ -211,7 +211,8 @@ def read_events(server, count, timeout=20):
     connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=timeout)
     connection.request("GET", f"/events?token={server.token}")
     response = connection.getresponse()
-    assert response.status == 200 and response.getheader("Content-Type").startswith("text/event-stream")
+    assert response.status == 200, response.read()
+    assert response.getheader("Content-Type").startswith("text/event-stream")
     events, kind = [], None
     while len(events) < count:
         line = response.fp.readline().decode().rstrip("\n")

@@ -30,11 +30,15 @@ class Feed:
         self._seq = 0
         self.closed = False
 
-    def publish(self, kind: str, message: dict) -> None:
-        body = json.dumps(message, separators=(",", ":"), allow_nan=False).encode()
+    def publish(self, messages: dict[str, dict]) -> None:
+        """Publish ``{kind: message}`` at once, in that order: a viewer sees all of them or none (a
+        frame never reaches it before the settings of its run)."""
+        bodies = {kind: json.dumps(m, separators=(",", ":"), allow_nan=False).encode()
+                  for kind, m in messages.items()}
         with self._changed:
-            self._seq += 1
-            self._latest[kind] = (self._seq, body)
+            for kind, body in bodies.items():
+                self._seq += 1
+                self._latest[kind] = (self._seq, body)
             self._changed.notify_all()
 
     def newer(self, seen: dict[str, int], timeout: float) -> list[tuple[str, bytes]]:
@@ -147,19 +151,19 @@ class Runner:
     def _publish(self) -> None:
         started = time.monotonic()
         units = started - self._last_units >= 1.0 / UNIT_FPS
+        messages = {}
         with self.lock:
             self._dirty = False
             session = self.session
             if self._published["settings"] != (session.run, session.settings):
                 self._published["settings"] = (session.run, dict(session.settings))
-                self.feed.publish("settings", {"settings": session.settings, "run": session.run,
-                                               "layers": session.layer_names()})
+                messages["settings"] = {"settings": session.settings, "run": session.run,
+                                        "layers": session.layer_names()}
             if self._published["data"] != session.data_version:
                 self._published["data"] = session.data_version
-                self.feed.publish("data", session.points())
-            frame = session.frame(units=units)
-            frame["playing"] = self.playing
-        self.feed.publish("frame", frame)
+                messages["data"] = session.points()
+            messages["frame"] = {**session.frame(units=units), "playing": self.playing}
+        self.feed.publish(messages)
         self.frames += 1
         self._last_frame = time.monotonic()
         if units:
