@@ -69,6 +69,8 @@ def one_line_error(result, *needles):
     (["--batch-size", "-3"], ["--batch-size"]),
     (["--dropout", "1.5"], ["--dropout"]),
     (["--init", "nope"], ["--init", "he_normal"]),
+    (["--activation", "swish"], ["--activation", "sigmoid"]),
+    (["--activation", "tanh"], ["--activation", "simple_cnn", "no activation option"]),
     (["--frobnicate"], ["unrecognized arguments"]),
 ])
 def test_bad_options_fail_in_one_line(cli, args, needles, tmp_path):
@@ -188,3 +190,12 @@ def test_resume_of_a_finished_run_says_so_and_more_epochs_train_longer(cli, tmp_
     meta = checkpoint.read_meta(out)
     assert meta["finished"] and meta["options"]["epochs"] == 4
     assert cli("train", "--resume", out)[1].startswith(f"{out} is finished: 4 of 4 epochs")
+
+
+def test_activation_sets_the_mlps_hidden_activation(cli, tmp_path):
+    out = tmp_path / "run"
+    status, stdout, _ = cli("train", "--model", "mlp", "--dataset", "circles", "--activation", "tanh",
+                            "--hidden", "8", "--epochs", "1", "--no-progress", "--out", out)
+    assert status == 0 and "on circles" in stdout
+    meta = checkpoint.read_meta(out)
+    assert meta["model"]["config"]["activation"] == meta["options"]["activation"] == "tanh"

@@ -72,7 +72,8 @@ def test_other_dataset_errors():
 
 
 def test_registry_lists_every_dataset_with_its_facts():
-    assert set(DATASETS) == {"digits", "mnist", "fashion-mnist", "spiral", "sine", "xor"}
+    assert set(DATASETS) == {"digits", "mnist", "fashion-mnist", "spiral", "sine", "xor", "circles",
+                             "gaussians"}
     for name, info in DATASETS.items():
         assert info.name == name and info.description and info.source
         assert set(info.sizes) == {"train", "test"}
@@ -86,7 +87,7 @@ def test_registry_lists_every_dataset_with_its_facts():
     assert "regression" in str(DATASETS["sine"])
 
 
-@pytest.mark.parametrize("name", ["digits", "spiral", "sine", "xor"])
+@pytest.mark.parametrize("name", ["digits", "spiral", "sine", "xor", "circles", "gaussians"])
 def test_registry_facts_match_loaded_data(name):
     info = DATASETS[name]
     train, test = load_splits(name)
@@ -96,7 +97,8 @@ def test_registry_facts_match_loaded_data(name):
 
 
 def test_unknown_name_lists_valid_ones():
-    with pytest.raises(ConfigError, match="unknown dataset 'cifar'; valid: digits, fashion-mnist, mnist"):
+    valid = "circles, digits, fashion-mnist, gaussians, mnist"
+    with pytest.raises(ConfigError, match=f"unknown dataset 'cifar'; valid: {valid}"):
         load("cifar")
 
 

@@ -1,10 +1,11 @@
-"""spiral, sine and xor: the documented formulas, seeded determinism and a clean train/test split."""
+"""spiral, sine, xor, circles and gaussians: the documented formulas, seeded determinism and a clean
+train/test split."""
 
 import numpy as np
 import pytest
 
 from scratchdl.data import load, load_splits
-from scratchdl.data.synthetic import sine, spiral, xor
+from scratchdl.data.synthetic import circles, gaussians, sine, spiral, xor
 from scratchdl.errors import ConfigError
 
 
@@ -13,7 +14,7 @@ def rows(ds):
     return {tuple(r) for r in np.concatenate([ds.x, ds.t.reshape(len(ds), -1)], axis=1).tolist()}
 
 
-@pytest.mark.parametrize("name", ["spiral", "sine", "xor"])
+@pytest.mark.parametrize("name", ["spiral", "sine", "xor", "circles", "gaussians"])
 def test_same_seed_same_data_other_seed_other_data(name):
     a, b = load_splits(name, seed=7), load_splits(name, seed=7)
     for u, v in zip(a, b, strict=True):
@@ -23,7 +24,7 @@ def test_same_seed_same_data_other_seed_other_data(name):
     assert c.x.shape == a[0].x.shape and not np.array_equal(c.x, a[0].x)
 
 
-@pytest.mark.parametrize("name", ["spiral", "sine", "xor"])
+@pytest.mark.parametrize("name", ["spiral", "sine", "xor", "circles", "gaussians"])
 def test_split_is_disjoint_and_20_percent(name):
     train, test = load_splits(name, seed=1)
     total = len(train) + len(test)
@@ -32,7 +33,7 @@ def test_split_is_disjoint_and_20_percent(name):
     assert (train.split, test.split) == ("train", "test")
 
 
-@pytest.mark.parametrize("name", ["spiral", "sine", "xor"])
+@pytest.mark.parametrize("name", ["spiral", "sine", "xor", "circles", "gaussians"])
 def test_float64_holds_the_same_points(name):
     a, b = load(name, seed=2), load(name, seed=2, dtype="float64")
     assert a.x.dtype == np.float32 and b.x.dtype == np.float64
@@ -79,6 +80,25 @@ def test_xor_labels_are_the_xor_of_signs():
     assert (noisy.t != ((noisy.x[:, 0] > 0) != (noisy.x[:, 1] > 0))).any()
 
 
+def test_circles_is_a_disk_inside_a_ring():
+    train, test = (circles(s, seed=0, n=400, noise=0.0) for s in ("train", "test"))
+    x, t = np.concatenate([train.x, test.x]), np.concatenate([train.t, test.t])
+    r = np.hypot(x[:, 0], x[:, 1])
+    np.testing.assert_array_equal(np.bincount(t), [200, 200])
+    assert r[t == 0].max() <= 0.5 + 1e-6 and r[t == 1].min() >= 0.7 - 1e-6 and r.max() <= 1 + 1e-6
+    noisy = circles("train", seed=0, n=400, noise=0.2)
+    assert np.hypot(*noisy.x[noisy.t == 0].T).max() > 0.5
+
+
+def test_gaussians_are_two_blobs_of_std_noise():
+    ds = gaussians("train", seed=0, n=4000, noise=0.3)
+    assert ds.num_classes == 2 and ds.x.shape == (3200, 2)
+    for label, centre in enumerate([(-0.5, -0.5), (0.5, 0.5)]):
+        blob = ds.x[ds.t == label].astype(np.float64)
+        np.testing.assert_allclose(blob.mean(axis=0), centre, atol=0.03)
+        np.testing.assert_allclose(blob.std(axis=0), [0.3, 0.3], atol=0.03)
+
+
 @pytest.mark.parametrize(("name", "options", "message"), [
     ("spiral", {"n_per_class": 0}, "n_per_class must be a positive int"),
     ("spiral", {"noise": -0.1}, "noise must be a finite number >= 0"),
@@ -87,6 +107,8 @@ def test_xor_labels_are_the_xor_of_signs():
     ("xor", {"test_fraction": 1.5}, r"test_fraction must be a number in \(0, 1\)"),
     ("xor", {"n": 3, "test_fraction": 0.1}, "empty test split"),
     ("xor", {"noise": float("nan")}, "noise"),
+    ("circles", {"n": 0}, "circles: n must be a positive int"),
+    ("gaussians", {"noise": -1.0}, "gaussians: noise must be a finite number >= 0"),
     ("spiral", {"radius": 2}, "unknown option 'radius'; valid: n_per_class, noise, num_classes"),
 ])
 def test_bad_options(name, options, message):

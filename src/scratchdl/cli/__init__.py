@@ -1,4 +1,5 @@
-"""The scratchdl command line: train, eval, predict, export, models, datasets, experiment, report, graph.
+"""The scratchdl command line: train, eval, predict, export, models, datasets, experiment, report, graph,
+playground.
 
 Every error a user can cause prints one line, ``scratchdl <command>: error: ...``, and exits
 with status 2; never a traceback. The paths a command reads and writes are checked first
@@ -15,7 +16,7 @@ import os
 import sys
 
 from ..errors import ScratchDLError
-from . import experiment_cmds, export_cmd, graph_cmd, inspect_cmds, paths, train_cmd
+from . import experiment_cmds, export_cmd, graph_cmd, inspect_cmds, paths, playground_cmd, train_cmd
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -34,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=_version())
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
     commands.required = True
-    for module in (train_cmd, inspect_cmds, experiment_cmds, export_cmd, graph_cmd):
+    for module in (train_cmd, inspect_cmds, experiment_cmds, export_cmd, graph_cmd, playground_cmd):
         module.register(commands)
     return parser
 

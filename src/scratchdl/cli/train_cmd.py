@@ -13,6 +13,7 @@ import numpy as np
 from .. import backend, checkpoint, data, distributed, models, optim
 from ..errors import ConfigError, ShapeError
 from ..nn import CrossEntropyLoss, blocks, init
+from ..nn.activation import ACTIVATIONS
 from ..train import Checkpointing, TrainingDiverged, TrainState, evaluate, fit
 from ..train.callbacks import EpochLog
 from .options import (
@@ -28,7 +29,7 @@ from .options import (
 DEFAULTS = {"model": "simple_cnn", "dataset": "digits", "optimizer": "adam", "lr": None, "epochs": 40,
             "batch_size": 32, "init": "he_normal", "batchnorm": False, "dropout": 0.0,
             "weight_decay": 0.0, "scheduler": "cosine", "seed": 0, "dtype": "float32", "hidden": [100],
-            "data_dir": None}
+            "activation": "relu", "data_dir": None}
 
 
 SCHEDULERS = {
@@ -51,6 +52,8 @@ def register(commands) -> None:
     p.add_argument("--model", choices=sorted(models.MODELS), help=f"default {DEFAULTS['model']}")
     p.add_argument("--hidden", type=int_list, metavar="SIZES",
                    help="MLP hidden layer sizes, comma-separated, e.g. 100,50 (default 100: one layer)")
+    p.add_argument("--activation", choices=sorted(ACTIVATIONS),
+                   help="the MLP's hidden activation (default relu)")
     p.add_argument("--dataset", type=dataset_name, help="a name from `scratchdl datasets` or a .npz file "
                    f"(default {DEFAULTS['dataset']})")
     p.add_argument("--data-dir", help="folder with the dataset's files (mnist, fashion-mnist)")
@@ -127,12 +130,13 @@ def _options(args, stamp: str | None = None) -> tuple[dict, Path]:
 def build_model(options: dict, input_shape, num_classes: int):
     """The zoo model the options name, sized for the dataset, with only the options it accepts."""
     name = options["model"]
-    extra = {"init": options["init"], "batchnorm": options["batchnorm"], "dropout": options["dropout"]}
+    extra = {"init": options["init"], "batchnorm": options["batchnorm"], "dropout": options["dropout"],
+             "activation": options["activation"]}
     if name == "mlp":
         extra["hidden"] = options["hidden"]
     accepted = inspect.signature(models.MODELS[name]).parameters
     if name == "mlp":
-        accepted = {"init", "batchnorm", "dropout", "hidden"}
+        accepted = {"init", "batchnorm", "dropout", "hidden", "activation"}
     for key, value in extra.items():
         if key not in accepted and value != DEFAULTS[key]:
             raise ConfigError(f"--{key}: model {name!r} has no {key} option")

@@ -24,9 +24,9 @@ Public API:
 Datasets: ``digits`` (scikit-learn's 8x8 digits, offline, fixed stratified 80/20 split),
 ``mnist`` and ``fashion-mnist`` (IDX files from ``data_dir``, ``$SCRATCHDL_DATA_DIR`` or the cache
 ``~/.cache/scratchdl/<name>``, downloaded and SHA-256-verified on first use when the network
-allows, never at import time), and the synthetic ``spiral``, ``sine`` (regression) and ``xor``,
-generated from ``seed``. A path ending in ``.npz`` loads your own arrays. All return float32 by
-default (``dtype=float64`` on request) and ``int64`` labels.
+allows, never at import time), and the synthetic ``spiral``, ``sine`` (regression), ``xor``,
+``circles`` and ``gaussians``, generated from ``seed``. A path ending in ``.npz`` loads your own
+arrays. All return float32 by default (``dtype=float64`` on request) and ``int64`` labels.
 """
 
 from .dataset import Dataset

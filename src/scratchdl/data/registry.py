@@ -100,6 +100,16 @@ DATASETS: dict[str, DatasetInfo] = {
         (2,), 2, ("same sign", "different sign"), {"train": 160, "test": 40}, "generated from --seed",
         options={"n": 200, "noise": 0.1, "test_fraction": 0.2},
         loader=_synthetic(synthetic.xor)),
+    "circles": DatasetInfo(
+        "circles", "synthetic: a disk inside a ring in the plane (2 classes)",
+        (2,), 2, ("inside", "outside"), {"train": 160, "test": 40}, "generated from --seed",
+        options={"n": 200, "noise": 0.05, "test_fraction": 0.2},
+        loader=_synthetic(synthetic.circles)),
+    "gaussians": DatasetInfo(
+        "gaussians", "synthetic: two Gaussian blobs in the plane (2 classes)",
+        (2,), 2, ("lower left", "upper right"), {"train": 160, "test": 40}, "generated from --seed",
+        options={"n": 200, "noise": 0.3, "test_fraction": 0.2},
+        loader=_synthetic(synthetic.gaussians)),
 }
 
 
@@ -116,7 +126,7 @@ def load(name, split: str = "train", data_dir=None, seed: int = 0, dtype=None, *
 
     Args:
         name: a key of ``DATASETS`` (``digits``, ``mnist``, ``fashion-mnist``, ``spiral``, ``sine``,
-            ``xor``), or the path of a ``.npz`` file of your own arrays.
+            ``xor``, ``circles``, ``gaussians``), or the path of a ``.npz`` file of your own arrays.
         split: ``"train"`` or ``"test"``.
         data_dir: folder holding the IDX files (mnist, fashion-mnist); ignored by the others.
         seed: the generator seed of the synthetic datasets; the real datasets' splits are fixed

@@ -1,4 +1,4 @@
-"""Synthetic datasets generated from a seed: ``spiral``, ``sine`` and ``xor``.
+"""Synthetic datasets generated from a seed: ``spiral``, ``sine``, ``xor``, ``circles`` and ``gaussians``.
 
 Each generator draws every sample from ``np.random.default_rng(seed)`` (in float64, then cast to
 the requested dtype, so float32 and float64 runs see the same points), then splits them with a
@@ -12,6 +12,11 @@ same split, on any machine.
   inputs ``(N, 1)``, float targets ``(N, 1)``.
 - ``xor``: ``x`` uniform in ``[-1, 1]^2``, label 1 when the signs of the two coordinates differ,
   then ``noise*N(0, 1)`` added to ``x`` (so labels near the axes overlap); inputs ``(N, 2)``.
+- ``circles``: a disk inside a ring (TensorFlow Playground's "circle"): half the points (label 0)
+  at radius uniform in ``[0, 0.5]``, half (label 1) at radius uniform in ``[0.7, 1]``, angles
+  uniform, then ``noise*N(0, 1)`` added to ``x``; inputs ``(N, 2)``.
+- ``gaussians``: two Gaussian blobs, label 0 around ``(-0.5, -0.5)`` and label 1 around
+  ``(0.5, 0.5)``, each point ``centre + noise*N(0, I)``; inputs ``(N, 2)``.
 """
 
 from __future__ import annotations
@@ -66,6 +71,37 @@ def xor(split: str = "train", seed: int = 0, dtype=None, n: int = 200, noise: fl
     x = x + noise * rng.standard_normal((n, 2))
     idx = _split("xor", rng, n, test_fraction)[split]
     return Dataset(x[idx], t[idx], name="xor", classes=["same sign", "different sign"],
+                   dtype=resolve_dtype(dtype), split=split)
+
+
+def circles(split: str = "train", seed: int = 0, dtype=None, n: int = 200, noise: float = 0.05,
+            test_fraction: float = 0.2) -> Dataset:
+    """The ``split`` of ``n`` points: a disk of radius 0.5 (label 0) inside a ring 0.7-1 (label 1)."""
+    n = _positive_int("circles", "n", n)
+    noise = _non_negative("circles", "noise", noise)
+    rng = _rng("circles", seed)
+    t = (np.arange(n) >= n // 2).astype(np.int64)
+    r = np.where(t == 0, rng.uniform(0.0, 0.5, n), rng.uniform(0.7, 1.0, n))
+    angle = rng.uniform(0.0, 2 * math.pi, n)
+    x = np.stack([r * np.sin(angle), r * np.cos(angle)], axis=1) + noise * rng.standard_normal((n, 2))
+    idx = _split("circles", rng, n, test_fraction)[split]
+    return Dataset(x[idx], t[idx], name="circles", classes=["inside", "outside"],
+                   dtype=resolve_dtype(dtype), split=split)
+
+
+GAUSSIAN_CENTRES = np.array([[-0.5, -0.5], [0.5, 0.5]])
+
+
+def gaussians(split: str = "train", seed: int = 0, dtype=None, n: int = 200, noise: float = 0.3,
+              test_fraction: float = 0.2) -> Dataset:
+    """The ``split`` of ``n`` points from two Gaussian blobs of standard deviation ``noise``."""
+    n = _positive_int("gaussians", "n", n)
+    noise = _non_negative("gaussians", "noise", noise)
+    rng = _rng("gaussians", seed)
+    t = (np.arange(n) >= n // 2).astype(np.int64)
+    x = GAUSSIAN_CENTRES[t] + noise * rng.standard_normal((n, 2))
+    idx = _split("gaussians", rng, n, test_fraction)[split]
+    return Dataset(x[idx], t[idx], name="gaussians", classes=["lower left", "upper right"],
                    dtype=resolve_dtype(dtype), split=split)
 
 
