@@ -1,5 +1,5 @@
-"""The scratchdl command line: train, eval, predict, export, models, datasets, experiment, report, graph,
-playground.
+"""The scratchdl command line: train, eval, predict, export, models, datasets, experiment, report,
+graph, playground.
 
 Every error a user can cause prints one line, ``scratchdl <command>: error: ...``, and exits
 with status 2; never a traceback. The paths a command reads and writes are checked first
@@ -29,7 +29,7 @@ class OneLineParser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = OneLineParser(prog="scratchdl", description=__doc__.split("\n")[0],
+    parser = OneLineParser(prog="scratchdl", description=__doc__.split("\n\n")[0].replace("\n", " "),
                            epilog="Run scratchdl COMMAND --help for the options of a command.",
                            formatter_class=lambda prog: argparse.HelpFormatter(prog, max_help_position=30))
     parser.add_argument("--version", action="version", version=_version())

@@ -71,7 +71,15 @@ def code(name: str) -> dict:
         function = getattr(cls, method)
         owner = next(base for base in cls.__mro__ if method in vars(base))
         shown.append({"name": method, "defined_in": f"{owner.__module__}.{owner.__qualname__}",
-                      "source": textwrap.dedent(inspect.getsource(function))})
+                      "source": _without_decorators(textwrap.dedent(inspect.getsource(function)))})
     summary = (inspect.getdoc(cls) or "").split("\n\n")[0].replace("\n", " ")
     return {"name": name, "module": cls.__module__, "summary": summary, "formula": list(formula),
             "methods": shown}
+
+
+def _without_decorators(source: str) -> str:
+    """The ``def`` and its body: decorators (``@explain_call(...)``, which only improves error
+    messages) are not the math a learner came to read."""
+    lines = source.splitlines(keepends=True)
+    start = next(i for i, line in enumerate(lines) if line.startswith(("def ", "async def ")))
+    return "".join(lines[start:])
