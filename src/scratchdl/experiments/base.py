@@ -1,9 +1,11 @@
 """What every experiment shares: its result object, bilingual text, and figure saving.
 
-An experiment is a module with ``NAME``, ``TITLE`` and ``CLAIM`` (each ``{"en": ..., "ja": ...}``)
-and ``run(out_dir, quick=False, lang="en", seed=0) -> ExperimentResult``. It measures the claim
-on real runs, stores the key numbers in ``numbers`` and writes its figures as PNG into
-``out_dir``; ``checks`` says, per claim, whether the numbers bear it out.
+An experiment is a module with ``NAME``, ``TITLE`` and ``CLAIM`` (each ``{"en": ..., "ja": ...}``),
+its ``STATEMENTS``, ``PANELS`` and ``CHECKS`` (see ``evidence``), and
+``run(out_dir, quick=False, lang="en", seed=0) -> ExperimentResult``. It measures the claim on real
+runs, stores the key numbers in ``numbers``, writes its figures as PNG into ``out_dir``, and words
+``notes`` (one finding per panel) and ``checks`` (per tested statement, whether the numbers bear it
+out) from the numbers alone.
 """
 
 from __future__ import annotations
@@ -88,11 +90,6 @@ def single_threaded():
 
         return nullcontext()
     return threadpool_limits(limits=1)
-
-
-def checks(lang: str, items) -> dict[str, bool]:
-    """``{check text in lang: passed}`` from ``[({"en": ..., "ja": ...}, passed), ...]``."""
-    return {pick(lang, text): bool(passed) for text, passed in items}
 
 
 def pick(lang: str, text: dict) -> str:
