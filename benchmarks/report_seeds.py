@@ -2,6 +2,7 @@
 
     nice -n 10 python benchmarks/report_seeds.py                 # every topic, seeds 0 1 2
     nice -n 10 python benchmarks/report_seeds.py --only weight-init cnn --seeds 0 1 2
+    python benchmarks/report_seeds.py --reevaluate   # checks changed, measurements not: no rerun
 
 Each (topic, seed) runs into a temporary folder (the figures are thrown away); its numbers, as
 ``results.json`` would hold them, and which checks held are merged into ``docs/report-seeds.json``
@@ -67,13 +68,31 @@ def run_one(name: str, seed: int) -> dict:
             "layout_problems": problems}
 
 
+def reevaluate(record_path: Path) -> int:
+    """Recompute every recorded entry's checks from its recorded numbers and rewrite the tables."""
+    record = json.loads(record_path.read_text(encoding="utf-8"))
+    for name, seeds in record["topics"].items():
+        module = experiments.load(name)
+        for entry in seeds.values():
+            entry["checks"] = {c.key: bool(c.holds(entry["numbers"])) for c in module.CHECKS}
+    write_json_atomic(record_path, record)
+    for path in consistency.write(record_path, record_path.parent):
+        print(f"wrote {path}")
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--only", nargs="+", metavar="TOPIC", help="these topics only (default: every topic)")
     parser.add_argument("--record", type=Path, default=ROOT / "docs" / "report-seeds.json")
     parser.add_argument("--note", default="", help="a word on the machine's load, kept in the record")
+    parser.add_argument("--reevaluate", action="store_true",
+                        help="run nothing: re-evaluate the checks on the recorded numbers (after a check's "
+                             "threshold or wording changed, not the measurement) and rewrite the tables")
     args = parser.parse_args(argv)
+    if args.reevaluate:
+        return reevaluate(args.record)
     names = args.only or experiments.names()
     record = json.loads(args.record.read_text(encoding="utf-8")) if args.record.exists() else {}
     record.setdefault("topics", {})

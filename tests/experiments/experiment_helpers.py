@@ -58,10 +58,25 @@ def layout_problems(fig) -> list[str]:
             covered = _inside(_shown_points(ax, line, frame), legend.get_window_extent(renderer))
             if covered:
                 out.append(f"{where}: the legend covers {covered} point(s) of {line.get_label()!r}")
+        out += _hidden_lines(ax, where)
         for text in ax.texts:
             box = text.get_window_extent(renderer)
             if text.get_visible() and text.get_text().strip() and not _within(box, frame, margin=2):
                 out.append(f"{where}: the label {text.get_text()!r} touches or crosses the frame")
+    return out
+
+
+def _hidden_lines(ax, where: str) -> list[str]:
+    """Lines drawn exactly over an earlier one with the same line style and marker hide it (two nets
+    both at chance, say): each needs a style of its own to stay visible."""
+    out, lines = [], [line for line in ax.lines if line.get_transform() == ax.transData]
+    for k, late in enumerate(lines):
+        for early in lines[:k]:
+            a, b = np.asarray(early.get_xydata(), dtype=float), np.asarray(late.get_xydata(), dtype=float)
+            same_look = (early.get_linestyle(), early.get_marker(), early.get_markersize()) == (
+                late.get_linestyle(), late.get_marker(), late.get_markersize())
+            if same_look and a.shape == b.shape and np.allclose(a, b, equal_nan=True):
+                out.append(f"{where}: {late.get_label()!r} hides {early.get_label()!r}")
     return out
 
 

@@ -10,6 +10,7 @@ out) from the numbers alone.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -80,16 +81,26 @@ def save_figure(fig, out_dir, filename: str, result: ExperimentResult, caption: 
     return path
 
 
+@contextmanager
 def single_threaded():
-    """A context in which NumPy's BLAS uses one thread, so that timings on a shared machine compare
-    like with like (many BLAS threads on few busy cores make small matrix products slow and noisy)."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
-        from contextlib import nullcontext
+    """A context in which NumPy's BLAS and scratchdl's own block threads use one thread, so that
+    timings on a shared machine compare like with like (many threads on few busy cores make small
+    matrix products slow and noisy). ``nn.blocks`` is held to one thread too: otherwise ``matmul``
+    hands an MLP's products back to BLAS's threads, whose spinning on a loaded machine made each
+    small product take milliseconds."""
+    from ..nn import blocks
 
-        return nullcontext()
-    return threadpool_limits(limits=1)
+    saved, blocks.NUM_THREADS = blocks.NUM_THREADS, 1
+    try:
+        try:
+            from threadpoolctl import threadpool_limits
+        except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+            yield
+            return
+        with threadpool_limits(limits=1):
+            yield
+    finally:
+        blocks.NUM_THREADS = saved
 
 
 def pick(lang: str, text: dict) -> str:

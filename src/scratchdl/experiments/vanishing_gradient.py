@@ -122,7 +122,7 @@ def run(out_dir, quick: bool = False, lang: str = "en", seed: int = 0) -> Experi
                                          for c in CONFIGS},
         "relative_weight_change_per_layer": {label(*c): moved[c] for c in CONFIGS},
         "mean_gradient_shrink_per_layer_sigmoid_xavier": float(
-            np.exp(-np.mean(np.diff(np.log(measured[("sigmoid", "xavier_normal")][0]))))),
+            np.exp(np.mean(np.diff(np.log(measured[("sigmoid", "xavier_normal")][0]))))),
         "epochs": epochs,
         "initializations_averaged": repeats,
     }
