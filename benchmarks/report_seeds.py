@@ -28,12 +28,27 @@ from unittest import mock
 import numpy as np
 
 from scratchdl import experiments
-from scratchdl.atomic import write_json_atomic
+from scratchdl.atomic import write_text_atomic
 from scratchdl.experiments import consistency, figures
 from scratchdl.experiments.report import plain
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "experiments"))  # experiment_helpers.layout_problems
+
+
+def save(record: dict, path: Path) -> None:
+    """Write the record atomically, one (topic, seed) entry per line, so that a rerun of one topic
+    changes its own lines only."""
+    def compact(value) -> str:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+    topics = []
+    for name, seeds in record["topics"].items():
+        entries = ",\n".join(f"   {compact(seed)}: {compact(entry)}" for seed, entry in seeds.items())
+        topics.append(f"  {compact(name)}: {{\n{entries}\n  }}")
+    text = (f'{{\n "meta": {compact(record["meta"])},\n "seeds": {compact(record["seeds"])},\n "topics": {{\n'
+            + ",\n".join(topics) + "\n }\n}\n")
+    write_text_atomic(path, text)
 
 
 def machine() -> str:
@@ -65,17 +80,19 @@ def run_one(name: str, seed: int) -> dict:
     numbers = plain(result.numbers)
     return {"numbers": numbers, "checks": {c.key: bool(c.holds(numbers)) for c in module.CHECKS},
             "seconds": result.seconds, "load_average": [round(v, 2) for v in os.getloadavg()],
-            "layout_problems": problems}
+            "layout_problems": problems, "generated": datetime.now(UTC).isoformat(timespec="seconds")}
 
 
-def reevaluate(record_path: Path) -> int:
+def reevaluate(record_path: Path, note: str = "") -> int:
     """Recompute every recorded entry's checks from its recorded numbers and rewrite the tables."""
     record = json.loads(record_path.read_text(encoding="utf-8"))
+    if note:
+        record["meta"]["note"] = note
     for name, seeds in record["topics"].items():
         module = experiments.load(name)
         for entry in seeds.values():
             entry["checks"] = {c.key: bool(c.holds(entry["numbers"])) for c in module.CHECKS}
-    write_json_atomic(record_path, record)
+    save(record, record_path)
     for path in consistency.write(record_path, record_path.parent):
         print(f"wrote {path}")
     return 0
@@ -92,7 +109,7 @@ def main(argv=None) -> int:
                              "threshold or wording changed, not the measurement) and rewrite the tables")
     args = parser.parse_args(argv)
     if args.reevaluate:
-        return reevaluate(args.record)
+        return reevaluate(args.record, args.note)
     names = args.only or experiments.names()
     record = json.loads(args.record.read_text(encoding="utf-8")) if args.record.exists() else {}
     record.setdefault("topics", {})
@@ -105,7 +122,7 @@ def main(argv=None) -> int:
             started = time.perf_counter()
             entry = run_one(name, seed)
             record["topics"].setdefault(name, {})[str(seed)] = entry
-            write_json_atomic(args.record, record)
+            save(record, args.record)
             failed = [k for k, ok in entry["checks"].items() if not ok]
             held = f"{len(entry['checks']) - len(failed)}/{len(entry['checks'])}"
             print(f"{name} seed {seed}: {held} checks held"

@@ -21,6 +21,7 @@ from pathlib import Path
 from ..atomic import write_text_atomic
 from .base import pick
 from .evidence import check_text
+from .mathml import markdown
 
 FILES = {"en": "report-consistency.md", "ja": "report-consistency.ja.md"}
 TEXT = {
@@ -42,6 +43,8 @@ TEXT = {
               "`python -m scratchdl.experiments.consistency docs/report-seeds.json docs`)。"
               "`tests/experiments/test_consistency.py` はこの表がコードと食い違うと失敗する。"},
     "recorded": {"en": "Recorded run", "ja": "記録した実行"},
+    "run": {"en": "seeds {seeds} at full size, {generated}, {machine}, Python {python}, NumPy {numpy}",
+            "ja": "シード {seeds}、本番の規模、{generated}、{machine}、Python {python}、NumPy {numpy}"},
     "summary": {"en": "{topics} topics, {statements} statements, {panels} panels, {checks} checks; {held} checks held "
                       "on every recorded seed.",
                 "ja": "トピック {topics}、主張の文 {statements}、パネル {panels}、検証 {checks}。記録したすべてのシードで"
@@ -97,7 +100,8 @@ def held_on(module, recorded: dict) -> dict[str, list[int]]:
 
 
 def _cell(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    """``text`` for a Markdown table cell: formulas as plain text (as report.md writes them)."""
+    return markdown(str(text)).replace("|", "\\|").replace("\n", " ")
 
 
 def table(record: dict, lang: str) -> str:
@@ -105,9 +109,9 @@ def table(record: dict, lang: str) -> str:
     seeds = [int(s) for s in record.get("seeds", [])]
     lines = [f"# {pick(lang, TEXT['title'])}", "", pick(lang, TEXT["intro"]), ""]
     meta = record.get("meta", {})
-    lines += [f"**{pick(lang, TEXT['recorded'])}**: seeds {', '.join(map(str, seeds))}, full size, "
-              f"{meta.get('generated', '?')}, {meta.get('machine', '?')}, Python {meta.get('python', '?')}, "
-              f"NumPy {meta.get('numpy', '?')}; {meta.get('note', '')}".rstrip("; "), ""]
+    run = pick(lang, TEXT["run"]).format(seeds=", ".join(map(str, seeds)), **{k: meta.get(k, "?") for k in (
+        "generated", "machine", "python", "numpy")})
+    lines += [f"**{pick(lang, TEXT['recorded'])}**: {run}" + (f" ({meta['note']})" if meta.get("note") else ""), ""]
     counts = {"topics": 0, "statements": 0, "panels": 0, "checks": 0, "held": 0}
     body = []
     for number, (name, module) in enumerate(topics(), start=1):
@@ -120,7 +124,7 @@ def table(record: dict, lang: str) -> str:
         first = recorded[min(recorded, key=int)]["numbers"] if recorded else None
         body += [f"## {number}. {pick(lang, module.TITLE)} (`{name}`)", "", f"**{pick(lang, TEXT['claim'])}**:", ""]
         letters = {s.key: chr(ord("a") + i) for i, s in enumerate(module.STATEMENTS)}
-        body += [f"- ({letters[s.key]}) {pick(lang, s.text)}" for s in module.STATEMENTS] + [""]
+        body += [f"- ({letters[s.key]}) {markdown(pick(lang, s.text))}" for s in module.STATEMENTS] + [""]
         body += [f"**{pick(lang, TEXT['panels'])}**:", ""]
         body += [f"- {pick(lang, p.label)}: `{p.figure}`" for p in module.PANELS] + [""]
         body += [f"| {pick(lang, TEXT['statement'])} | {pick(lang, TEXT['panel'])} | {pick(lang, TEXT['check'])} | "
