@@ -3,11 +3,20 @@ backpropagation by hand, and one SGD step with learning rate 0.01.
 
 Run: ``python examples/seed_backprop.py``. It prints the same numbers as the report.
 The labels are the report's own; note that its second ``偏微分_dE/du2`` is really dE/du1.
+
+ラベルはレポートの印字のままです。2 つ目の「偏微分_dE/du2」は、実際には中間層の総入力 u1 についての
+偏微分 dE/du1 (delta1) です。ノートブック ``notebooks/ex2_backprop_2-3-2.ipynb`` は正しいラベル
+「偏微分_dE/du1」で印字します。
 """
 
 import numpy as np
 
 from scratchdl.functions import d_relu, d_sigmoid_with_loss, print_vec, relu, softmax
+
+# The output keeps the report's labels, so that it compares line by line with the report; this note
+# (printed last) says which label is the report's slip.
+LABEL_NOTE = ("注: 「偏微分_dE/du2」が 2 回印字されるのはレポートの印字のままです。2 つ目は中間層の総入力 u1 に"
+              "ついての偏微分 dE/du1 (delta1) です (ノートブック ex2_backprop_2-3-2 は「偏微分_dE/du1」と印字します)。")
 
 
 def init_network():
@@ -50,7 +59,7 @@ def backward(network, x, d, z1, y):
         "b2": delta2.sum(axis=0),
     }
     print_vec("偏微分_dE/du2", delta2)
-    print_vec("偏微分_dE/du2", delta1)
+    print_vec("偏微分_dE/du2", delta1)  # レポートの印字のまま: 正しくは dE/du1 (main の最後の注を参照)
     for label, key in (("重み1", "W1"), ("重み2", "W2"), ("バイアス1", "b1"), ("バイアス2", "b2")):
         print_vec("偏微分_" + label, grad[key])
     return grad
@@ -69,6 +78,7 @@ def main():
     print("##### 更新後パラメータ #####")
     for label, key in (("重み1", "W1"), ("重み2", "W2"), ("バイアス1", "b1"), ("バイアス2", "b2")):
         print_vec(label, network[key])
+    print(LABEL_NOTE)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """The seed's two exercises, run as a learner runs them."""
 
+import json
 import re
 import runpy
 import sys
@@ -72,3 +73,18 @@ def test_the_seed_calls_the_course_functions_in_the_course_order(name, capsys, m
 
     monkeypatch.setattr(functions, "_warned_swapped", False)
     assert run_example(name, capsys)
+
+
+def test_the_seeds_repeated_label_is_explained_and_the_notebook_prints_the_right_one(capsys):
+    """The script keeps the report's labels (its second "偏微分_dE/du2" is dE/du1) and says so in
+    Japanese after them; the ex2 notebook prints the corrected label and names the slip."""
+    out = run_example("seed_backprop.py", capsys)
+    assert out.count("*** 偏微分_dE/du2 ***") == 2 and "*** 偏微分_dE/du1 ***" not in out
+    note = out.strip().splitlines()[-1]
+    assert "dE/du1" in note and "ex2_backprop_2-3-2" in note
+    path = EXAMPLES.parent / "notebooks" / "ex2_backprop_2-3-2.ipynb"
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    code = "".join("".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "code")
+    text = "".join("".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "markdown")
+    assert 'print_vec("偏微分_dE/du2", delta2)' in code and 'print_vec("偏微分_dE/du1", delta1)' in code
+    assert "seed_backprop.py" in text and "dE/du1" in text

@@ -53,7 +53,22 @@ def test_runs_top_to_bottom_in_a_minute(path, tmp_path):
     seconds = time.perf_counter() - start
     outputs = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
+    printed = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+    assert "IProgress" not in printed and "TqdmWarning" not in printed, "a plain jupyterlab has no ipywidgets"
     figures = [o for o in outputs if "image/png" in o.get("data", {})
                or 'src="data:image/png' in o.get("data", {}).get("text/html", "")]
     assert figures and figures[-1] is [o for o in outputs if o.get("data")][-1], "it ends with a figure"
     assert seconds <= 60, f"{path.name} took {seconds:.0f} s (limit 60 s on 2 cores)"
+
+
+def test_the_cnn_notebook_writes_its_formulas_as_its_code_computes():
+    """Each formula of 13_cnn's text next to the expression its code evaluates; W_col, not W₂ (the
+    second layer's weight in 08_backprop)."""
+    path = next(p for p in NOTEBOOKS if p.stem == "13_cnn")
+    text = "".join("".join(c["source"]) for c in cells(path, "markdown"))
+    code = "".join("".join(c["source"]) for c in cells(path, "code"))
+    for formula, expression in (("Y = col · W_colᵀ + b", "col @ W_col.T + conv.bias.data"),
+                                ("∂L/∂W_col = δᵀ · col", "delta.T @ col"),
+                                ("∂L/∂x = col2im(δ · W_col)", "col2im(delta @ W_col")):
+        assert formula in text and expression in code, (formula, expression)
+    assert "W₂ ·" not in text and "W2" not in code

@@ -1,6 +1,8 @@
 """The study report's topics as measured experiments: ``run(name, out_dir)`` runs one.
 
-Each experiment is a module with ``NAME``, ``TITLE``, ``CLAIM`` and
+Each experiment is a module with ``NAME``, ``TITLE``, ``CLAIM``, its ``STATEMENTS``, ``PANELS`` and
+``CHECKS`` (see ``evidence``; a new topic is one more entry in ``EXPERIMENTS``, and
+``docs/report-consistency.md`` lists them all) and
 ``run(out_dir, quick=False, lang="en", seed=0) -> ExperimentResult``; see ``base``. Modules are
 imported only when used, so a missing or broken one fails only when it is run.
 

@@ -26,21 +26,12 @@ from ..gradcheck import numerical_grad, relative_error
 from ..models import MLP
 from ..nn import CrossEntropyLoss, Linear, ReLU, Sequential
 from . import figures
-from .base import ExperimentResult, checks, pick, save_figure, single_threaded, start
+from .base import ExperimentResult, pick, save_figure, single_threaded, start
+from .evidence import Check, Panel, Statement, claim, conclude, listing
 from .tables import Col, Table
 
 NAME = "backprop"
 TITLE = {"en": "Backpropagation vs numerical gradients", "ja": "誤差逆伝播法と数値微分"}
-CLAIM = {
-    "en": "Backpropagation computes the derivative of the error with respect to every parameter by working "
-          "backwards from the error with the chain rule. It gives the same gradients as numerical "
-          "differentiation, at the cost of about one extra forward pass instead of two per parameter, so it "
-          "is orders of magnitude faster, and the gap grows with the number of parameters.",
-    "ja": "誤差逆伝播法は、誤差関数の出力から連鎖律で逆算して各パラメータの微分値を求める。数値微分と同じ勾配が"
-          "得られ、そのコストはパラメータ1つにつき順伝播2回ではなく、全体で順伝播約1回分で済むため、桁違いに"
-          "速く、その差はパラメータ数とともに広がる。",
-}
-
 # The seed's backprop exercise: its network, its input and target, and the gradients it prints.
 SEED_NETWORK = {"W1": [[0.1, 0.3, 0.5], [0.2, 0.4, 0.6]], "b1": [0.1, 0.2, 0.3],
                 "W2": [[0.1, 0.4], [0.2, 0.5], [0.3, 0.6]], "b2": [0.1, 0.2]}
@@ -109,13 +100,19 @@ def time_both(width: int, x, t, seed: int, repeats: int) -> dict:
         model.zero_grad()
         model.backward(loss_fn.backward())
         times.append(time.perf_counter() - started)
+    passes = [0]
+
+    def loss():  # one forward pass, counted
+        passes[0] += 1
+        return loss_fn(model(x), t)
+
     started = time.perf_counter()
     for _, p in model.named_parameters():
-        numerical_grad(lambda: loss_fn(model(x), t), p.data)
+        numerical_grad(loss, p.data)
     numerical = time.perf_counter() - started
     backprop = float(np.median(times))
     return {"width": width, "parameters": model.num_parameters(), "backprop_seconds": backprop,
-            "numerical_seconds": numerical, "ratio": numerical / backprop}
+            "numerical_seconds": numerical, "ratio": numerical / backprop, "numerical_forward_passes": passes[0]}
 
 
 def run(out_dir, quick: bool = False, lang: str = "en", seed: int = 0) -> ExperimentResult:
@@ -139,27 +136,87 @@ def run(out_dir, quick: bool = False, lang: str = "en", seed: int = 0) -> Experi
         "largest_ratio_numerical_over_backprop": max(r["ratio"] for r in timing),
         "blas_threads": 1,
     }
-    ratios = [r["ratio"] for r in timing]
-    result.checks = checks(lang, [
-        ({"en": "seed network: backprop matches the seed's printed gradients (< 1e-8)",
-          "ja": "レポートのネットワーク: 逆伝播の勾配がレポートに印字された値と一致 (< 1e-8)"},
-         seed_net["max_abs_diff_to_seed_printed"] < 1e-8),
-        ({"en": "backprop matches numerical gradients (relative error < 1e-6, float64)",
-          "ja": "逆伝播の勾配が数値微分と一致 (相対誤差 < 1e-6、float64)"},
-         all(c["max_relative_error"] < 1e-6 for c in grad_checks.values())
-         and seed_net["max_relative_error_vs_numerical"] < 1e-6),
-        ({"en": "backprop is faster than numerical differentiation at every size",
-          "ja": "どの規模でも逆伝播は数値微分より速い"}, min(ratios) > 1),
-        ({"en": "the speed-up grows with the number of parameters", "ja": "速度比はパラメータ数とともに大きくなる"},
-         ratios[-1] > ratios[0]),
-    ])
     _plot(out_dir, result, lang, grad_checks, timing)
+    conclude(result, PANELS, CHECKS, quick)
     result.seconds = time.perf_counter() - started
     return result
 
 
+# ---- what the numbers say ------------------------------------------------------------------------
+def _pairs_finding(n: dict, lang: str) -> str:
+    g, seed = n["gradient_check"], n["seed_network"]
+    errors = listing(lang, [f"{a} {c['max_relative_error']:.1e}" for a, c in g.items()])
+    params = listing(lang, [f"{a} {c['parameters']:,}" for a, c in g.items()])
+    return pick(lang, {
+        "en": f"every gradient of the two MLPs ({params} parameters) agrees with central differences: largest relative "
+              f"error {errors}; the seed network's gradients match the ones the seed prints within "
+              f"{seed['max_abs_diff_to_seed_printed']:.1e}.",
+        "ja": f"2つの MLP (パラメータ {params}) のすべての勾配が中心差分と一致する: 最大相対誤差 {errors}。レポートの"
+              f"ネットワークの勾配はレポートに印字された値と {seed['max_abs_diff_to_seed_printed']:.1e} 以内で一致する。",
+    })
+
+
+def _timing_finding(n: dict, lang: str) -> str:
+    t = n["timing"]
+    first, last = t[0], t[-1]
+    return pick(lang, {
+        "en": f"from {first['parameters']:,} to {last['parameters']:,} parameters one backprop gradient takes "
+              f"{1000 * first['backprop_seconds']:.2f} to {1000 * last['backprop_seconds']:.2f} ms, the numerical one "
+              f"{first['numerical_seconds']:.2f} to {last['numerical_seconds']:.1f} s ({first['numerical_forward_passes']:,}"
+              f" to {last['numerical_forward_passes']:,} forward passes); the ratio goes from ×{first['ratio']:,.0f} to "
+              f"×{last['ratio']:,.0f}.",
+        "ja": f"パラメータ {first['parameters']:,} から {last['parameters']:,} で、逆伝播による勾配1回は "
+              f"{1000 * first['backprop_seconds']:.2f}〜{1000 * last['backprop_seconds']:.2f} ミリ秒、数値微分は "
+              f"{first['numerical_seconds']:.2f}〜{last['numerical_seconds']:.1f} 秒 (順伝播 "
+              f"{first['numerical_forward_passes']:,}〜{last['numerical_forward_passes']:,} 回)。比は ×{first['ratio']:,.0f}"
+              f" から ×{last['ratio']:,.0f} になる。",
+    })
+
+
+STATEMENTS = [
+    Statement("same", {
+        "en": "Backpropagation computes the derivative of the error with respect to every parameter by working "
+              "backwards from the error with the chain rule, and gives the same gradients as numerical "
+              "differentiation.",
+        "ja": "誤差逆伝播法は、誤差関数の出力から連鎖律で逆算して各パラメータの微分値を求め、数値微分と同じ勾配を与える。"}),
+    Statement("cost", {
+        "en": "It costs one forward and one backward pass for all the parameters, where numerical differentiation "
+              "needs two forward passes per parameter,",
+        "ja": "そのコストは全パラメータで順伝播と逆伝播1回ずつで、数値微分ではパラメータ1つにつき順伝播2回が必要なので、"}),
+    Statement("faster", {
+        "en": "so it is orders of magnitude faster, and the gap grows with the number of parameters.",
+        "ja": "桁違いに速く、その差はパラメータ数とともに広がる。"}),
+]
+CLAIM = claim(STATEMENTS)
+
+PANELS = [
+    Panel("pairs", "backprop.png", {"en": "Backprop against numerical gradients (left)",
+                                    "ja": "逆伝播と数値微分の勾配 (左)"}, _pairs_finding),
+    Panel("timing", "backprop.png", {"en": "Time of one gradient (right)", "ja": "勾配1回分の時間 (右)"},
+          _timing_finding),
+]
+
+CHECKS = [
+    Check("seed", {"en": "seed network: backprop matches the seed's printed gradients (< 1e-8)",
+                   "ja": "レポートのネットワーク: 逆伝播の勾配がレポートに印字された値と一致 (< 1e-8)"}, "same", ("pairs",),
+          lambda n: n["seed_network"]["max_abs_diff_to_seed_printed"] < 1e-8),
+    Check("numerical", {"en": "backprop matches numerical gradients (relative error < 1e-6, float64)",
+                        "ja": "逆伝播の勾配が数値微分と一致 (相対誤差 < 1e-6、float64)"}, "same", ("pairs",),
+          lambda n: all(c["max_relative_error"] < 1e-6 for c in n["gradient_check"].values())
+          and n["seed_network"]["max_relative_error_vs_numerical"] < 1e-6),
+    Check("passes", {"en": "numerical differentiation ran exactly two forward passes per parameter at every size",
+                     "ja": "数値微分はどの規模でもパラメータ1つにつきちょうど2回の順伝播を行った"}, "cost", ("timing",),
+          lambda n: all(r["numerical_forward_passes"] == 2 * r["parameters"] for r in n["timing"])),
+    Check("hundredfold", {"en": "backprop is over 100 times faster than numerical differentiation at every size",
+                          "ja": "どの規模でも逆伝播は数値微分より 100 倍超速い"}, "faster", ("timing",),
+          lambda n: min(r["ratio"] for r in n["timing"]) > 100),
+    Check("grows", {"en": "the speed-up grows with the number of parameters", "ja": "速度比はパラメータ数とともに大きくなる"},
+          "faster", ("timing",), lambda n: n["timing"][-1]["ratio"] > n["timing"][0]["ratio"]),
+]
+
+
 def _plot(out_dir, result, lang, grad_checks, timing) -> None:
-    fig, (ax_pair, ax_time) = figures.subplots(lang, 1, 2, height=4.6)
+    fig, (ax_pair, ax_time) = figures.subplots(lang, 1, 2, height=5.8)
     for i, (activation, c) in enumerate(grad_checks.items()):
         analytic, numeric = c["pairs"]
         ax_pair.plot(numeric, analytic, "o", ms=3, alpha=0.5, color=f"C{i}",
@@ -180,13 +237,15 @@ def _plot(out_dir, result, lang, grad_checks, timing) -> None:
     for r in timing:
         ax_time.annotate(f"×{r['ratio']:.0f}", (r["parameters"], r["numerical_seconds"]),
                          textcoords="offset points", xytext=(-10, 8))
-    ax_time.set_ylim(top=max(r["numerical_seconds"] for r in timing) * 4)
+    seconds = [r["numerical_seconds"] for r in timing] + [r["backprop_seconds"] for r in timing]
+    ax_time.set_ylim(min(seconds) / 3, max(seconds) * 12)  # room above the top points for their ratio labels
+    ax_time.set_xlim(min(params) / 2, max(params) * 3)  # and beside the last one
     ax_time.set(title=pick(lang, {"en": "Time for one full gradient (×: ratio)", "ja": "勾配1回分の計算時間 (×: 比)"}),
                 xlabel=pick(lang, {"en": "number of parameters", "ja": "パラメータ数"}),
                 ylabel=pick(lang, {"en": "seconds (log)", "ja": "秒 (対数)"}))
     for ax in (ax_pair, ax_time):
         ax.grid(alpha=0.3, which="both")
-        ax.legend()
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16))  # under the panel, off the points
     caption = pick(lang, {
         "en": "Left: each parameter's gradient of the cross-entropy of two small MLPs on a digits batch, by "
               "backprop against central differences (float64); all points lie on y = x. Right: the time of "

@@ -1,13 +1,16 @@
 """What every experiment shares: its result object, bilingual text, and figure saving.
 
-An experiment is a module with ``NAME``, ``TITLE`` and ``CLAIM`` (each ``{"en": ..., "ja": ...}``)
-and ``run(out_dir, quick=False, lang="en", seed=0) -> ExperimentResult``. It measures the claim
-on real runs, stores the key numbers in ``numbers`` and writes its figures as PNG into
-``out_dir``; ``checks`` says, per claim, whether the numbers bear it out.
+An experiment is a module with ``NAME``, ``TITLE`` and ``CLAIM`` (each ``{"en": ..., "ja": ...}``),
+its ``STATEMENTS``, ``PANELS`` and ``CHECKS`` (see ``evidence``), and
+``run(out_dir, quick=False, lang="en", seed=0) -> ExperimentResult``. It measures the claim on real
+runs, stores the key numbers in ``numbers``, writes its figures as PNG into ``out_dir``, and words
+``notes`` (one finding per panel) and ``checks`` (per tested statement, whether the numbers bear it
+out) from the numbers alone.
 """
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -80,21 +83,26 @@ def save_figure(fig, out_dir, filename: str, result: ExperimentResult, caption: 
     return path
 
 
+@contextmanager
 def single_threaded():
-    """A context in which NumPy's BLAS uses one thread, so that timings on a shared machine compare
-    like with like (many BLAS threads on few busy cores make small matrix products slow and noisy)."""
+    """A context in which NumPy's BLAS and scratchdl's own block threads use one thread, so that
+    timings on a shared machine compare like with like (many threads on few busy cores make small
+    matrix products slow and noisy). ``nn.blocks`` is held to one thread too: otherwise ``matmul``
+    hands an MLP's products back to BLAS's threads, whose spinning on a loaded machine made each
+    small product take milliseconds."""
+    from ..nn import blocks
+
+    saved, blocks.NUM_THREADS = blocks.NUM_THREADS, 1
     try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
-        from contextlib import nullcontext
-
-        return nullcontext()
-    return threadpool_limits(limits=1)
-
-
-def checks(lang: str, items) -> dict[str, bool]:
-    """``{check text in lang: passed}`` from ``[({"en": ..., "ja": ...}, passed), ...]``."""
-    return {pick(lang, text): bool(passed) for text, passed in items}
+        try:
+            from threadpoolctl import threadpool_limits
+        except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+            yield
+            return
+        with threadpool_limits(limits=1):
+            yield
+    finally:
+        blocks.NUM_THREADS = saved
 
 
 def pick(lang: str, text: dict) -> str:

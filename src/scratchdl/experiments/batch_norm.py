@@ -28,26 +28,18 @@ from ..nn import CrossEntropyLoss
 from ..optim import SGD
 from ..train import TrainingDiverged, TrainState, fit
 from . import figures
-from .base import ExperimentResult, checks, pick, save_figure, single_threaded, start
+from .base import ExperimentResult, pick, save_figure, single_threaded, start
+from .evidence import Check, Panel, Statement, claim, conclude, listing, pct
 from .tables import Col, Table
 
 NAME = "batch-norm"
 TITLE = {"en": "Batch normalization across initial weight scales",
          "ja": "初期値のスケールとバッチ正規化"}
-CLAIM = {
-    "en": "Batch normalization normalizes each unit over the mini-batch before the activation, so "
-          "training no longer hinges on the scale of the initial weights: with weights far too small "
-          "(or too large) the plain net stalls at chance or diverges, while the same net with batch norm "
-          "reaches high accuracy in the same number of steps.",
-    "ja": "バッチ正規化は活性化関数に渡す前に各ユニットをミニバッチ単位で正規化するので、学習が重みの初期値の"
-          "スケールに左右されにくくなる。重みが小さすぎる (または大きすぎる) と通常のネットは偶然の水準に"
-          "留まるか発散するが、バッチ正規化を入れた同じネットは同じステップ数で高い精度に達する。",
-}
-
 HIDDEN = [100] * 5
 LR = 0.1
 BATCH = 100
 CHANCE = 0.1
+CURVE_SCALES = (1.0, 0.1, 0.01, 0.001)  # the scales whose training curves are drawn
 
 
 def train_once(scale: float, batchnorm: bool, train, test, epochs: int, seed: int):
@@ -83,40 +75,125 @@ def run(out_dir, quick: bool = False, lang: str = "en", seed: int = 0) -> Experi
         return float(np.mean(accs))
 
     acc = {bn: {s: final(s, bn) for s in scales} for bn in (False, True)}
+    lowest = {s: min(CHANCE if d or not h else h[-1]["test_accuracy"] for h, d in (runs[(s, True, r)] for r in seeds))
+              for s in scales}
     diverged = {bn: [s for s in scales if any(runs[(s, bn, r)][1] for r in seeds)] for bn in (False, True)}
-    poor = [s for s in scales if s <= 0.01]
+    shown = [s for s in CURVE_SCALES if s in scales]
     result.numbers = {
         "steps": steps,
         "learning_rate": LR,
         "seeds": len(seeds),
         "test_accuracy_without_batchnorm": {str(s): a for s, a in acc[False].items()},
         "test_accuracy_with_batchnorm": {str(s): a for s, a in acc[True].items()},
+        "lowest_run_with_batchnorm": {str(s): float(a) for s, a in lowest.items()},
         "diverged_without_batchnorm": [str(s) for s in diverged[False]],
         "diverged_with_batchnorm": [str(s) for s in diverged[True]],
+        "curves_of_this_seed": {str(s): {
+            name: [float(a) for a in runs[(s, bn, seed)][0].column("test_accuracy")]
+            for name, bn in (("plain", False), ("batchnorm", True))} | {
+            "plain_diverged": runs[(s, False, seed)][1], "batchnorm_diverged": runs[(s, True, seed)][1]}
+            for s in shown},
     }
-    result.checks = checks(lang, [
-        ({"en": "with batch norm ≥ 0.3 more accurate at every poor init (s ≤ 0.01)",
-          "ja": "小さすぎる初期値 (s ≤ 0.01) のすべてでバッチ正規化ありが 0.3 以上高精度"},
-         all(acc[True][s] >= acc[False][s] + 0.3 for s in poor)),
-        ({"en": "without batch norm near chance at s = 0.01 (< 20%)",
-          "ja": "s = 0.01 でバッチ正規化なしは偶然の水準付近 (< 20%)"}, acc[False][0.01] < 0.2),
-        # 300 SGD steps from tiny weights: float rounding alone (another NumPy, another CPU) moved
-        # this mean by two points (80.6% and 78.3% measured), so the bound keeps a margin
-        ({"en": "with batch norm > 75% at s = 0.01", "ja": "s = 0.01 でバッチ正規化ありは 75% 超"},
-         acc[True][0.01] > 0.75),
-    ])
-    result.notes.append(pick(lang, {
-        "en": f"After {steps} SGD steps from N(0, 0.01²) weights: {acc[True][0.01]:.1%} with batch norm, "
-              f"{acc[False][0.01]:.1%} without; the best plain run ({max(acc[False].values()):.1%}) needs "
-              f"s = {max(acc[False], key=acc[False].get)}.",
-        "ja": f"N(0, 0.01²) の初期値から SGD {steps} ステップ後: バッチ正規化ありで {acc[True][0.01]:.1%}、"
-              f"なしで {acc[False][0.01]:.1%}。なしの最高 ({max(acc[False].values()):.1%}) は "
-              f"s = {max(acc[False], key=acc[False].get)} のとき。",
-    }))
     _plot_accuracy(out_dir, result, lang, scales, acc, diverged, steps)
-    _plot_curves(out_dir, result, lang, [s for s in (1.0, 0.1, 0.01, 0.001) if s in scales], runs, seed)
+    _plot_curves(out_dir, result, lang, shown, runs, seed)
+    conclude(result, PANELS, CHECKS, quick)
     result.seconds = time.perf_counter() - started
     return result
+
+
+# ---- what the numbers say ------------------------------------------------------------------------
+def _acc(n: dict, bn: bool) -> dict[float, float]:
+    key = "test_accuracy_with_batchnorm" if bn else "test_accuracy_without_batchnorm"
+    return {float(s): a for s, a in n[key].items()}
+
+
+def _accuracy_finding(n: dict, lang: str) -> str:
+    plain, bn = _acc(n, False), _acc(n, True)
+    best = max(plain, key=plain.get)
+    smaller = max((v for s, v in plain.items() if s < best), default=None)
+    div = listing(lang, n["diverged_without_batchnorm"]) or "–"
+    low = {float(k): v for k, v in n["lowest_run_with_batchnorm"].items()}
+    worst = min(low, key=low.get)
+    return pick(lang, {
+        "en": f"mean over {n['seeds']} runs after {n['steps']} SGD steps: with batch norm {pct(min(bn.values()))} to "
+              f"{pct(max(bn.values()))} at every scale from {max(bn):g} to {min(bn):g}; without it the best is "
+              f"{pct(plain[best])} at s = {best:g}, {pct(smaller)} at most for "
+              f"smaller s, and a run diverged at s = {div}. At s = 0.01: {pct(bn[0.01])} with, {pct(plain[0.01])} "
+              f"without. The lowest single run with batch norm ends at {pct(low[worst])} (s = {worst:g}).",
+        "ja": f"SGD {n['steps']} ステップ後の {n['seeds']} 回の平均: バッチ正規化ありではスケール {max(bn):g} から {min(bn):g}"
+              f" のすべてで {pct(min(bn.values()))}〜{pct(max(bn.values()))}。なしでは最高が s = {best:g} の "
+              f"{pct(plain[best])} で、それより小さい s では最大 {pct(smaller)}、"
+              f"s = {div} で発散した実行がある。s = 0.01 では ありで {pct(bn[0.01])}、なしで {pct(plain[0.01])}。"
+              f"バッチ正規化ありの1回ごとの実行で最も低いのは {pct(low[worst])} (s = {worst:g})。",
+    })
+
+
+def _curves_finding(n: dict, lang: str) -> str:
+    def one(s, c):
+        plain = pick(lang, {"en": "diverged", "ja": "発散"}) if c["plain_diverged"] else pct(c["plain"][-1])
+        return f"N(0, {s}²) {pct(c['batchnorm'][-1])} / {plain}"
+
+    rows = listing(lang, [one(s, c) for s, c in n["curves_of_this_seed"].items()])
+    return pick(lang, {
+        "en": f"final test accuracy of this seed's run with / without batch norm: {rows}.",
+        "ja": f"このシードの実行の最終テスト精度 (あり / なし): {rows}。",
+    })
+
+
+def _small_scales_stay(n: dict) -> bool:
+    """In this seed's runs at s ≤ 0.01: plain below 20% at every epoch, batch norm ahead by > 30 points at the end."""
+    return all(bool(c["plain"]) and max(c["plain"]) < 0.2 and bool(c["batchnorm"])
+               and c["batchnorm"][-1] > c["plain"][-1] + 0.3
+               for s, c in n["curves_of_this_seed"].items() if float(s) <= 0.01)
+
+
+STATEMENTS = [
+    Statement("hinge", {
+        "en": "Batch normalization normalizes each unit over the mini-batch before the activation, so training no "
+              "longer hinges on the scale of the initial weights:",
+        "ja": "バッチ正規化は活性化関数に渡す前に各ユニットをミニバッチ単位で正規化するので、学習が重みの初期値の"
+              "スケールに左右されにくくなる。"}),
+    Statement("plain", {
+        "en": "with weights far too small the plain net stalls at chance, and with weights too large it diverges,",
+        "ja": "重みが小さすぎると通常のネットは偶然の水準に留まり、大きすぎると発散するが、"}),
+    Statement("batchnorm", {
+        "en": "while the same net with batch norm learns from every scale in the same number of steps (on average "
+              "to high accuracy; single runs vary more).",
+        "ja": "バッチ正規化を入れた同じネットは、どのスケールからでも同じステップ数で学習する (平均では高い精度に"
+              "達する。1回ごとの実行のばらつきはもっと大きい)。"}),
+]
+CLAIM = claim(STATEMENTS)
+
+PANELS = [
+    Panel("accuracy", "batch_norm_accuracy.png", {"en": "Accuracy by scale (figure 1)", "ja": "スケールごとの精度 (図1)"},
+          _accuracy_finding),
+    Panel("curves", "batch_norm_curves.png", {"en": "Training curves (figure 2)", "ja": "学習曲線 (図2)"},
+          _curves_finding),
+]
+
+CHECKS = [
+    Check("every_scale", {"en": "with batch norm > 70% on average at every scale",
+                          "ja": "バッチ正規化ありはすべてのスケールで平均 70% 超"},
+          "hinge", ("accuracy",), lambda n: min(_acc(n, True).values()) > 0.7),
+    Check("small_stalls", {"en": "without batch norm near chance (< 20%) at every s ≤ 0.03",
+                           "ja": "バッチ正規化なしは s ≤ 0.03 のすべてで偶然の水準付近 (< 20%)"}, "plain", ("accuracy",),
+          lambda n: all(a < 0.2 for s, a in _acc(n, False).items() if s <= 0.03)),
+    Check("large_diverges", {"en": "without batch norm every s ≥ 0.3 diverged in a run or stays below 20%",
+                             "ja": "バッチ正規化なしは s ≥ 0.3 のすべてで発散した実行があるか 20% 未満"}, "plain",
+          ("accuracy",), lambda n: all(str(s) in n["diverged_without_batchnorm"] or a < 0.2
+                                       for s, a in _acc(n, False).items() if s >= 0.3)),
+    Check("gain", {"en": "with batch norm ≥ 0.3 more accurate at every poor init (s ≤ 0.01)",
+                   "ja": "小さすぎる初期値 (s ≤ 0.01) のすべてでバッチ正規化ありが 0.3 以上高精度"}, "batchnorm",
+          ("accuracy",), lambda n: all(_acc(n, True)[s] >= a + 0.3 for s, a in _acc(n, False).items() if s <= 0.01)),
+    Check("every_run", {"en": "with batch norm every single run at every scale ends above 40% (chance: 10%)",
+                        "ja": "バッチ正規化ありでは、すべてのスケールの1回ごとの実行がどれも最後に 40% 超 (偶然の水準は 10%)"},
+          "batchnorm", ("accuracy",), lambda n: min(n["lowest_run_with_batchnorm"].values()) > 0.4),
+    Check("curves", {"en": "this seed's runs at s ≤ 0.01: without batch norm below 20% at every epoch, with it more "
+                           "than 30 points higher at the end",
+                     "ja": "このシードの s ≤ 0.01 の実行: バッチ正規化なしは全エポックで 20% 未満、ありは最後に 30 ポイント"
+                           "以上高い"},
+          "batchnorm", ("curves",), _small_scales_stay),
+]
 
 
 def _plot_accuracy(out_dir, result, lang, scales, acc, diverged, steps) -> None:

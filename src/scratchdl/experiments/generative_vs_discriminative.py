@@ -33,22 +33,13 @@ from ..optim import Adam
 from ..train import evaluate, fit
 from ..train.evaluate import predict_logits
 from . import figures
-from .base import ExperimentResult, checks, pick, save_figure, single_threaded, start
+from .base import ExperimentResult, pick, save_figure, single_threaded, start
+from .evidence import Check, Panel, Statement, claim, conclude, listing, pct
 from .tables import Col, Table
 
 NAME = "generative-vs-discriminative"
 TITLE = {"en": "Generative vs discriminative models on digits",
          "ja": "digits での生成モデルと識別モデル"}
-CLAIM = {
-    "en": "A discriminative model outputs the probability of each class given an input x, $p(y|x)$; a "
-          "generative model learns how each class y produces inputs, $p(x|y)$, classifies through Bayes' "
-          "rule, and can also generate new inputs of a chosen class (low-dimensional label in, "
-          "high-dimensional image out).",
-    "ja": "識別モデルは入力 x を受けて各クラスの確率 $p(y|x)$ を出力する。生成モデルは各クラス y が入力を生み出す"
-          "分布 $p(x|y)$ を学び、ベイズの定理で分類でき、さらに指定したクラスの新しい入力を生成できる "
-          "(低次元のラベルから高次元の画像へ)。",
-}
-
 LATENT = 10  # k, dimensions of z per class
 SAMPLES_PER_CLASS = 12
 
@@ -157,31 +148,100 @@ def run(out_dir, quick: bool = False, lang: str = "en", seed: int = 0) -> Experi
         "test_accuracy": acc,
         "chance": 1 / classes,
         "generated_samples_recognized_by_mlp": recognized,
+        "generated_samples": int(len(intended)),
         "latent_dimensions_k": LATENT,
         "accuracy_vs_train_samples_per_class": sweep,
     }
-    generative = acc[f"ppca_gaussian_k{LATENT} p(x|y)"]
-    result.checks = checks(lang, [
-        ({"en": "generative classifier far above chance (> 80%)", "ja": "生成モデルによる分類が偶然の水準を大きく上回る (> 80%)"},
-         generative > 0.8),
-        ({"en": "generated samples recognized as their class by the MLP (> 80%)",
-          "ja": "生成画像を MLP が生成元のクラスと判定 (> 80%)"}, recognized > 0.8),
-        ({"en": "discriminative MLP far above chance (> 80%)", "ja": "識別モデル (MLP) が偶然の水準を大きく上回る (> 80%)"},
-         acc["mlp p(y|x)"] > 0.8),
-    ])
-    result.notes.append(pick(lang, {
-        "en": f"Bayes' rule over the per-class Gaussians reaches {generative:.1%} test accuracy against "
-              f"{acc['mlp p(y|x)']:.1%} for the MLP and {acc['softmax_regression p(y|x)']:.1%} for softmax "
-              f"regression; the trained MLP names {recognized:.0%} of the generated "
-              "digits as the class they were drawn from.",
-        "ja": f"クラスごとのガウス分布にベイズの定理を使うとテスト精度 {generative:.1%}、MLP は "
-              f"{acc['mlp p(y|x)']:.1%}、ソフトマックス回帰は {acc['softmax_regression p(y|x)']:.1%}"
-              f"。生成した数字の {recognized:.0%} を学習済み MLP が生成元のクラスと判定した。",
-    }))
     _plot_accuracy(out_dir, result, lang, acc, sweep, classes)
     _plot_samples(out_dir, result, lang, gaussian, samples, recognized)
+    conclude(result, PANELS, CHECKS, quick)
     result.seconds = time.perf_counter() - started
     return result
+
+
+# ---- what the numbers say ------------------------------------------------------------------------
+PPCA = f"ppca_gaussian_k{LATENT} p(x|y)"
+FEW = 5  # "a few images per class": at most this many
+
+
+def _accuracy_finding(n: dict, lang: str) -> str:
+    a = n["test_accuracy"]
+    return pick(lang, {
+        "en": f"test accuracy (chance {pct(n['chance'])}): softmax regression {pct(a['softmax_regression p(y|x)'])}, "
+              f"MLP {pct(a['mlp p(y|x)'])} (discriminative); diagonal Gaussian {pct(a['diagonal_gaussian p(x|y)'])}, "
+              f"PPCA Gaussian (k = {n['latent_dimensions_k']}) {pct(a[PPCA])} (generative, Bayes' rule).",
+        "ja": f"テスト精度 (偶然の水準 {pct(n['chance'])}): ソフトマックス回帰 {pct(a['softmax_regression p(y|x)'])}、MLP "
+              f"{pct(a['mlp p(y|x)'])} (識別モデル)。対角ガウス {pct(a['diagonal_gaussian p(x|y)'])}、PPCA ガウス "
+              f"(k = {n['latent_dimensions_k']}) {pct(a[PPCA])} (生成モデル + ベイズの定理)。",
+    })
+
+
+def _data_size_finding(n: dict, lang: str) -> str:
+    s = n["accuracy_vs_train_samples_per_class"]
+    rows = listing(lang, [f"{k}: {pct(g)} / {pct(d)}" for k, g, d in
+                     zip(s["samples_per_class"], s["generative"], s["softmax_regression"], strict=True)])
+    return pick(lang, {
+        "en": f"images per class: generative / softmax regression test accuracy: {rows}.",
+        "ja": f"クラスあたりの画像数: 生成 / ソフトマックス回帰のテスト精度: {rows}。",
+    })
+
+
+def _samples_finding(n: dict, lang: str) -> str:
+    return pick(lang, {
+        "en": f"the trained MLP names {pct(n['generated_samples_recognized_by_mlp'])} of the {n['generated_samples']} "
+              "generated digits as the class they were drawn from.",
+        "ja": f"学習済み MLP は生成した {n['generated_samples']} 枚の数字の {pct(n['generated_samples_recognized_by_mlp'])} "
+              "を生成元のクラスと判定した。",
+    })
+
+
+def _few_images(n: dict) -> bool:
+    s = n["accuracy_vs_train_samples_per_class"]
+    return all(g >= d for k, g, d in zip(s["samples_per_class"], s["generative"], s["softmax_regression"], strict=True)
+               if k <= FEW)
+
+
+STATEMENTS = [
+    Statement("discriminative", {
+        "en": "A discriminative model outputs the probability of each class given an input x, $p(y|x)$;",
+        "ja": "識別モデルは入力 x を受けて各クラスの確率 $p(y|x)$ を出力する。"}),
+    Statement("generative", {
+        "en": "a generative model learns how each class y produces inputs, $p(x|y)$, and classifies through Bayes' "
+              "rule (on digits, with few training images per class, at least as well as softmax regression),",
+        "ja": "生成モデルは各クラス y が入力を生み出す分布 $p(x|y)$ を学び、ベイズの定理で分類できる (digits では、"
+              "クラスあたりの学習画像が少ないとき、ソフトマックス回帰と同等以上の精度)。"}),
+    Statement("generates", {
+        "en": "and it can also generate new inputs of a chosen class (low-dimensional label in, high-dimensional "
+              "image out).",
+        "ja": "さらに指定したクラスの新しい入力を生成できる (低次元のラベルから高次元の画像へ)。"}),
+]
+CLAIM = claim(STATEMENTS)
+
+PANELS = [
+    Panel("accuracy", "generative_vs_discriminative_accuracy.png",
+          {"en": "Test accuracy (figure 1, left)", "ja": "テスト精度 (図1 左)"}, _accuracy_finding),
+    Panel("data_size", "generative_vs_discriminative_accuracy.png",
+          {"en": "Fewer training images (figure 1, right)", "ja": "学習画像を減らす (図1 右)"}, _data_size_finding),
+    Panel("samples", "generative_vs_discriminative_samples.png",
+          {"en": "Generated digits (figure 2)", "ja": "生成した数字 (図2)"}, _samples_finding),
+]
+
+CHECKS = [
+    Check("discriminative", {"en": "discriminative models far above chance (MLP and softmax regression > 80%)",
+                             "ja": "識別モデルが偶然の水準を大きく上回る (MLP とソフトマックス回帰が 80% 超)"},
+          "discriminative", ("accuracy",),
+          lambda n: min(n["test_accuracy"]["mlp p(y|x)"], n["test_accuracy"]["softmax_regression p(y|x)"]) > 0.8),
+    Check("generative", {"en": "generative classifier far above chance (> 80%)",
+                         "ja": "生成モデルによる分類が偶然の水準を大きく上回る (> 80%)"}, "generative", ("accuracy",),
+          lambda n: n["test_accuracy"][PPCA] > 0.8),
+    Check("few_images", {"en": f"with {FEW} or fewer training images per class, the generative classifier is at least "
+                               "as accurate as softmax regression",
+                         "ja": f"クラスあたりの学習画像が {FEW} 枚以下では、生成モデルはソフトマックス回帰と同等以上の精度"},
+          "generative", ("data_size",), _few_images),
+    Check("generated", {"en": "generated samples recognized as their class by the MLP (> 80%)",
+                        "ja": "生成画像を MLP が生成元のクラスと判定 (> 80%)"}, "generates", ("samples",),
+          lambda n: n["generated_samples_recognized_by_mlp"] > 0.8),
+]
 
 
 def _data_size_sweep(train, test, sizes, repeats, steps, seed) -> dict:

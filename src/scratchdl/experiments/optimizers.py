@@ -31,23 +31,13 @@ from ..models import MLP
 from ..nn import CrossEntropyLoss, Parameter
 from ..train import accuracy
 from . import figures
-from .base import ExperimentResult, checks, pick, save_figure, start
+from .base import ExperimentResult, pick, save_figure, start
+from .evidence import Check, Panel, Statement, claim, conclude, listing, pct
 from .tables import Col, Table
 
 NAME = "optimizers"
 TITLE = {"en": "Optimizers: SGD, Momentum, Nesterov, AdaGrad, RMSProp, Adam",
          "ja": "最適化手法: SGD・Momentum・Nesterov・AdaGrad・RMSProp・Adam"}
-CLAIM = {
-    "en": "Plain SGD takes long to converge, which is why Momentum SGD, Adam and other variants were "
-          "proposed. On the valley $f(x, y) = x²/20 + y²$, Momentum and Adam reach the minimum in fewer steps "
-          "than SGD at the same learning rate and converge over a much wider range of learning rates; "
-          "SGD's learning rate is capped by the steep direction, so it crawls along the flat one.",
-    "ja": "SGD は収束までに時間を要するため、Momentum SGD や Adam などの様々なアルゴリズムが提案されている。"
-          "谷 $f(x, y) = x²/20 + y²$ では、同じ学習率で Momentum と Adam は SGD より少ないステップで最小点に"
-          "達し、収束する学習率の範囲もずっと広い。SGD の学習率は急な方向で上限が決まるため、緩やかな方向には"
-          "這うようにしか進まない。",
-}
-
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
 DISPLAY = {"sgd": "SGD", "momentum": "Momentum", "nesterov": "Nesterov", "adagrad": "AdaGrad",
            "rmsprop": "RMSProp", "adam": "Adam"}
@@ -95,6 +85,15 @@ def steps_to_minimum(values: np.ndarray, steps: int) -> int | None:
     above = np.nonzero(values >= TOLERANCE)[0]
     first = int(above[-1]) + 1 if len(above) else 0
     return first if first < len(values) - 1 else None
+
+
+def settle_per_axis(points: np.ndarray) -> dict:
+    """The first step from which each axis's part of f (x²/20 and y²) stays below half the tolerance."""
+    out = {}
+    for axis, part in (("x", points[:, 0] ** 2 / 20), ("y", points[:, 1] ** 2)):
+        above = np.nonzero(part >= TOLERANCE / 2)[0]
+        out[axis] = int(above[-1]) + 1 if len(above) else 0
+    return out
 
 
 def lr_sweep(lrs, steps: int) -> dict:
@@ -157,6 +156,7 @@ def run(out_dir, quick: bool = False, lang: str = "en", seed: int = 0) -> Experi
     result.numbers = {
         "start": list(START), "tolerance_f": TOLERANCE, "step_budget": budget, "common_lr": COMMON_LR,
         "steps_to_minimum_at_common_lr": at_common,
+        "sgd_steps_to_settle_per_axis_at_common_lr": settle_per_axis(paths["sgd"][0]),
         "best_lr_and_steps_on_grid": best,
         "lr_grid": [float(lrs[0]), float(lrs[-1]), grid],
         "converging_lr_range": {n: [v[0], v[-1]] if v else None for n, v in converging.items()},
@@ -164,52 +164,132 @@ def run(out_dir, quick: bool = False, lang: str = "en", seed: int = 0) -> Experi
         "sgd_stability_limit_2_over_lambda_max": 1.0,
         "digits": {"model": "MLP 64-100-100-10 ReLU, batch 32", "steps": digit_steps, "per_optimizer": digits},
     }
-    inf = math.inf
-    common = {n: inf if v is None else v for n, v in at_common.items()}
-    target_key = f"steps_to_train_loss_{TARGET_LOSS}"
-    reach = {n: inf if d[target_key] is None else d[target_key] for n, d in digits.items()}
-    result.checks = checks(lang, [
-        ({"en": f"at ε = {COMMON_LR}, Momentum and Adam reach the minimum in fewer steps than SGD",
-          "ja": f"ε = {COMMON_LR} で、Momentum と Adam は SGD より少ないステップで最小点に達する"},
-         max(common["momentum"], common["adam"]) < common["sgd"]),
-        ({"en": "Momentum and Adam converge for more learning rates of the grid than SGD",
-          "ja": "Momentum と Adam はグリッド上で SGD より多くの学習率で収束する"},
-         min(len(converging["momentum"]), len(converging["adam"])) > len(converging["sgd"])),
-        ({"en": "SGD never reaches the minimum for ε above its limit 2/λ_max = 1",
-          "ja": "SGD は限界 2/λ_max = 1 を超える ε では最小点に達しない"},
-         all(c is None for c, lr in zip(sweep["sgd"], lrs, strict=True) if lr > 1.0)),
-        ({"en": f"on digits, Momentum and Adam reach train loss {TARGET_LOSS} before SGD",
-          "ja": f"digits で、Momentum と Adam は SGD より先に訓練損失 {TARGET_LOSS} に達する"},
-         max(reach["momentum"], reach["adam"]) < reach["sgd"]),
-    ])
-    result.notes.append(_tuned_note(lang, best))
     _plot_paths(out_dir, result, lang, paths, at_common)
     _plot_sweep_and_digits(out_dir, result, lang, lrs, sweep, curves)
+    conclude(result, PANELS, CHECKS, quick)
     result.seconds = time.perf_counter() - started
     return result
 
 
-def _tuned_note(lang, best) -> str:
-    """What happens when each optimizer gets its own best learning rate, worded from the sweep."""
-    def text(name):
-        b = best[name]
-        return f"{DISPLAY[name]} {b['steps']} (ε = {b['lr']:.3g})" if b else f"{DISPLAY[name]} -"
+# ---- what the numbers say ------------------------------------------------------------------------
+def _inf(value):
+    return math.inf if value is None else value
 
-    sgd = best["sgd"]["steps"] if best["sgd"] else math.inf
-    beaten = [DISPLAY[n] for n in ("momentum", "adam") if best[n] and best[n]["steps"] > sgd]
-    rows = ", ".join(text(n) for n in OPTIMIZERS)
-    if beaten:
-        return pick(lang, {
-            "en": f"Tuned separately (best ε on the grid), the steps to the minimum are: {rows}. At its best ε, "
-                  f"just under the limit 1, SGD needs fewer steps than {' and '.join(beaten)} (μ = 0.9, "
-                  "β = (0.9, 0.999)) on this 2-D quadratic; their advantage here is speed at a common ε and a "
-                  "much wider range of ε that works.",
-            "ja": f"手法ごとに最適な ε (グリッド上) を選ぶと、最小点までのステップ数は {rows}。限界 1 の手前の最適な "
-                  f"ε では、この2次元の2次関数に限り SGD は {' と '.join(beaten)} (μ = 0.9, β = (0.9, 0.999)) より"
-                  "少ないステップで済む。ここでの後者の利点は、共通の ε での速さと、うまくいく ε の範囲の広さである。",
-        })
-    return pick(lang, {"en": f"Tuned separately (best ε on the grid), the steps to the minimum are: {rows}.",
-                       "ja": f"手法ごとに最適な ε (グリッド上) を選ぶと、最小点までのステップ数は {rows}。"})
+
+def _steps(value, lang: str) -> str:
+    return pick(lang, {"en": "never", "ja": "未到達"}) if value is None else str(value)
+
+
+def _paths_finding(n: dict, lang: str) -> str:
+    at, settle = n["steps_to_minimum_at_common_lr"], n["sgd_steps_to_settle_per_axis_at_common_lr"]
+    rows = listing(lang, [f"{DISPLAY[k]} {_steps(at[k], lang)}" for k in OPTIMIZERS])
+    return pick(lang, {
+        "en": f"steps until f stays below {n['tolerance_f']} at ε = {n['common_lr']} (budget {n['step_budget']}): "
+              f"{rows}. SGD's steep y direction settles in {settle['y']} steps, its flat x direction in {settle['x']}.",
+        "ja": f"ε = {n['common_lr']} で f が {n['tolerance_f']} 未満に留まるまでのステップ数 (上限 {n['step_budget']}): "
+              f"{rows}。SGD は急な y 方向が {settle['y']} ステップで落ち着き、緩やかな x 方向は {settle['x']} ステップ"
+              "かかる。",
+    })
+
+
+def _sweep_finding(n: dict, lang: str) -> str:
+    count, span, best = n["converging_lr_count"], n["converging_lr_range"], n["best_lr_and_steps_on_grid"]
+    grid = n["lr_grid"][2]
+
+    def conv(k):
+        return f"{DISPLAY[k]} {count[k]}" + (f" ({span[k][0]:.2g}–{span[k][1]:.2g})" if span[k] else "")
+
+    def tuned(k):
+        return f"{DISPLAY[k]} {best[k]['steps']} (ε = {best[k]['lr']:.3g})" if best[k] else f"{DISPLAY[k]} –"
+
+    return pick(lang, {
+        "en": f"of {grid} learning rates, the minimum is reached with {listing(lang, (conv(k) for k in OPTIMIZERS))}. "
+              f"At its own best ε: {listing(lang, (tuned(k) for k in OPTIMIZERS))} steps.",
+        "ja": f"{grid} 個の学習率のうち最小点に達した数: {listing(lang, (conv(k) for k in OPTIMIZERS))}。"
+              f"各手法の最適な ε でのステップ数: {listing(lang, (tuned(k) for k in OPTIMIZERS))}。",
+    })
+
+
+def _digits_finding(n: dict, lang: str) -> str:
+    d = n["digits"]["per_optimizer"]
+    key = f"steps_to_train_loss_{TARGET_LOSS}"
+    reach = listing(lang, [f"{DISPLAY[k]} {_steps(d[k][key], lang)}" for k in OPTIMIZERS])
+    acc = listing(lang, [f"{DISPLAY[k]} {pct(d[k]['test_accuracy'])}" for k in OPTIMIZERS])
+    return pick(lang, {
+        "en": f"steps (batch 32) to a training loss of {TARGET_LOSS}: {reach}; test accuracy after "
+              f"{n['digits']['steps']} steps: {acc}.",
+        "ja": f"訓練損失 {TARGET_LOSS} に達するまでのステップ数 (バッチ 32): {reach}。{n['digits']['steps']} ステップ後の"
+              f"テスト精度: {acc}。",
+    })
+
+
+STATEMENTS = [
+    Statement("common", {
+        "en": "Plain SGD takes long to converge, which is why Momentum SGD, Adam and other variants were proposed: "
+              "on the valley $f(x, y) = x²/20 + y²$, at the same learning rate, Momentum and Adam reach the minimum "
+              "in fewer steps than SGD.",
+        "ja": "SGD は収束までに時間を要するため、Momentum SGD や Adam などの様々なアルゴリズムが提案されている。谷 "
+              "$f(x, y) = x²/20 + y²$ では、同じ学習率で Momentum と Adam は SGD より少ないステップで最小点に達する。"}),
+    Statement("range", {"en": "They also converge over a much wider range of learning rates.",
+                        "ja": "収束する学習率の範囲もずっと広い。"}),
+    Statement("limit", {
+        "en": "SGD's learning rate is capped by the steep direction ($2/λ_max = 1$), so it crawls along the flat one.",
+        "ja": "SGD の学習率は急な方向で上限 ($2/λ_max = 1$) が決まるため、緩やかな方向には這うようにしか進まない。"}),
+    Statement("tuned", {
+        "en": "Given its own best learning rate, just under that limit, plain SGD needs fewer steps than Momentum "
+              "and Adam on this 2-D quadratic: their gain here is speed at a common learning rate and the range "
+              "that works.",
+        "ja": "ただし各手法に最適な学習率を選ぶと、限界のすぐ下の SGD はこの2次元の2次関数では Momentum や Adam より"
+              "少ないステップで済む。ここでの後者の利点は、共通の学習率での速さと、うまくいく学習率の範囲の広さである。"}),
+    Statement("digits", {
+        "en": "On an MLP for digits, at the learning rates of 'Deep Learning from Scratch', Momentum and Adam "
+              "reach a training loss of 0.3 before SGD.",
+        "ja": "digits の MLP でも、『ゼロから作る Deep Learning』の学習率で Momentum と Adam は SGD より先に訓練損失 "
+              "0.3 に達する。"}),
+]
+CLAIM = claim(STATEMENTS)
+
+PANELS = [
+    Panel("paths", "optimizer_paths.png", {"en": "Paths on the valley (figure 1)", "ja": "谷の上の軌跡 (図1)"},
+          _paths_finding),
+    Panel("sweep", "optimizer_sweep_digits.png",
+          {"en": "Steps against learning rate (figure 2, left)", "ja": "学習率とステップ数 (図2 左)"}, _sweep_finding),
+    Panel("digits", "optimizer_sweep_digits.png", {"en": "Training on digits (figure 2, right)",
+                                                   "ja": "digits での学習 (図2 右)"}, _digits_finding),
+]
+
+CHECKS = [
+    Check("common", {"en": f"at ε = {COMMON_LR}, Momentum and Adam reach the minimum in fewer steps than SGD",
+                     "ja": f"ε = {COMMON_LR} で、Momentum と Adam は SGD より少ないステップで最小点に達する"},
+          "common", ("paths",),
+          lambda n: max(_inf(n["steps_to_minimum_at_common_lr"][k]) for k in ("momentum", "adam"))
+          < _inf(n["steps_to_minimum_at_common_lr"]["sgd"])),
+    Check("range", {"en": "Momentum and Adam converge for at least 1.5 times as many learning rates of the grid as SGD",
+                    "ja": "Momentum と Adam はグリッド上で SGD の 1.5 倍以上の数の学習率で収束する"}, "range", ("sweep",),
+          lambda n: min(n["converging_lr_count"]["momentum"], n["converging_lr_count"]["adam"])
+          >= 1.5 * n["converging_lr_count"]["sgd"]),
+    Check("capped", {"en": "SGD never reaches the minimum for ε above its limit $2/λ_max = 1$",
+                     "ja": "SGD は限界 $2/λ_max = 1$ を超える ε では最小点に達しない"}, "limit", ("sweep",),
+          lambda n: n["converging_lr_range"]["sgd"] is not None and n["converging_lr_range"]["sgd"][1] <= 1.0),
+    Check("crawls", {"en": f"at ε = {COMMON_LR}, SGD's flat x direction takes over 5 times as many steps to settle "
+                           "as its steep y direction",
+                     "ja": f"ε = {COMMON_LR} で、SGD の緩やかな x 方向が落ち着くまでのステップ数は急な y 方向の5倍超"},
+          "limit", ("paths",),
+          lambda n: n["sgd_steps_to_settle_per_axis_at_common_lr"]["x"]
+          > 5 * n["sgd_steps_to_settle_per_axis_at_common_lr"]["y"]),
+    Check("tuned", {"en": "at each one's best ε on the grid, SGD needs fewer steps than Momentum and Adam",
+                    "ja": "グリッド上の各手法に最適な ε では、SGD は Momentum と Adam より少ないステップで済む"},
+          "tuned", ("sweep",),
+          lambda n: all(n["best_lr_and_steps_on_grid"][k] is not None for k in ("sgd", "momentum", "adam"))
+          and n["best_lr_and_steps_on_grid"]["sgd"]["steps"]
+          < min(n["best_lr_and_steps_on_grid"][k]["steps"] for k in ("momentum", "adam"))),
+    Check("digits", {"en": f"on digits, Momentum and Adam reach train loss {TARGET_LOSS} before SGD",
+                     "ja": f"digits で、Momentum と Adam は SGD より先に訓練損失 {TARGET_LOSS} に達する"},
+          "digits", ("digits",),
+          lambda n: max(_inf(n["digits"]["per_optimizer"][k][f"steps_to_train_loss_{TARGET_LOSS}"])
+                        for k in ("momentum", "adam"))
+          < _inf(n["digits"]["per_optimizer"]["sgd"][f"steps_to_train_loss_{TARGET_LOSS}"])),
+]
 
 
 def _plot_paths(out_dir, result, lang, paths, at_common) -> None:
@@ -226,33 +306,27 @@ def _plot_paths(out_dir, result, lang, paths, at_common) -> None:
             else pick(lang, {"en": f"not within {len(points) - 1}", "ja": f"{len(points) - 1} ステップで未到達"})
         ax.set(title=f"{DISPLAY[name]} (ε = {COMMON_LR}): {steps}", xlim=(-10, 10), ylim=(-5, 5),
                xlabel="x", ylabel="y")
-    adagrad = pick(lang, {"en": "never arrives within the budget at this ε" if at_common["adagrad"] is None
-                          else f"arrives only after {at_common['adagrad']} steps",
-                          "ja": "この ε では予算内に到達しない" if at_common["adagrad"] is None
-                          else f"到達まで {at_common['adagrad']} ステップかかる"})
     caption = pick(lang, {
         "en": f"Paths from (-7, 2) on the contours of f(x, y) = x²/20 + y², every optimizer at ε = {COMMON_LR}, "
-              f"drawn until f stays below {TOLERANCE}. SGD drops into the valley and then crawls along it; "
-              "Momentum and Nesterov overshoot and swing back but get there sooner; AdaGrad's step shrinks "
-              f"with its accumulated squared gradients and it {adagrad}; RMSProp and Adam move at a "
-              "similar speed along both axes.",
-        "ja": f"f(x, y) = x²/20 + y² の等高線上で (-7, 2) から出発した軌跡 (全手法とも ε = {COMMON_LR})。"
-              f"f が {TOLERANCE} 未満に留まるまでを描画。SGD は谷底に落ちた後、谷に沿って這うように進む。"
-              "Momentum と Nesterov は行き過ぎて戻りながらも早く到達する。AdaGrad は勾配の二乗和の蓄積で"
-              f"歩幅が縮み、{adagrad}。RMSProp と Adam は両方の軸に同程度の速さで進む。",
+              f"drawn until f stays below {TOLERANCE} (or for the whole budget of {STEP_BUDGET} steps); the "
+              "title gives the steps it took.",
+        "ja": f"f(x, y) = x²/20 + y² の等高線上で (-7, 2) から出発した軌跡 (全手法とも ε = {COMMON_LR})。f が "
+              f"{TOLERANCE} 未満に留まるまで (到達しなければ上限の {STEP_BUDGET} ステップまで) を描画し、見出しに"
+              "要したステップ数を示す。",
     })
     save_figure(fig, out_dir, "optimizer_paths.png", result, caption)
 
 
 def _plot_sweep_and_digits(out_dir, result, lang, lrs, sweep, curves) -> None:
-    fig, (ax_sweep, ax_digits) = figures.subplots(lang, 1, 2, height=6.2)
+    fig, (ax_sweep, ax_digits) = figures.subplots(lang, 1, 2, height=6.6)
     for i, name in enumerate(OPTIMIZERS):
         counts = [np.nan if c is None else c for c in sweep[name]]
         ax_sweep.semilogx(lrs, counts, "o-", ms=3, color=f"C{i}", label=DISPLAY[name])
         curve = curves[name]
         ax_digits.semilogy(curve["step"], curve["loss"], "-", color=f"C{i}",
                            label=f"{DISPLAY[name]} (ε = {BOOK_LR[name]})")
-    ax_sweep.axvline(1.0, color="k", ls=":", lw=1, label=pick(lang, {"en": "SGD limit 2/λ_max", "ja": "SGD の限界 2/λ_max"}))
+    ax_sweep.axvline(1.0, color="k", ls=":", lw=1,
+                     label=pick(lang, {"en": r"SGD limit $2/\lambda_{\max}$", "ja": r"SGD の限界 $2/\lambda_{\max}$"}))
     ax_sweep.axvline(COMMON_LR, color="0.5", ls="--", lw=1, label=pick(lang, {"en": "common ε", "ja": "共通の ε"}))
     ax_sweep.set(title=pick(lang, {"en": f"Steps until f stays below {TOLERANCE}\n(gap = never)",
                                    "ja": f"f が {TOLERANCE} 未満に留まるまでのステップ数\n(途切れ = 未到達)"}),
@@ -264,22 +338,21 @@ def _plot_sweep_and_digits(out_dir, result, lang, lrs, sweep, curves) -> None:
                   ylabel=pick(lang, {"en": "cross-entropy (log)", "ja": "交差エントロピー (対数)"}))
     ax_sweep.set_ylim(0, result.numbers["step_budget"] * 1.05)
     ax_sweep.legend(ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.2))
-    ax_digits.legend()
+    ax_digits.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2))  # under the panel: the curves fill it
     for ax in (ax_sweep, ax_digits):
         ax.grid(alpha=0.3)
-    sgd_best = result.numbers["best_lr_and_steps_on_grid"]["sgd"]
-    sgd_steps = sgd_best["steps"] if sgd_best else "-"
     caption = pick(lang, {
-        "en": "Left: on the valley, steps to reach the minimum against the learning rate. SGD converges only "
-              f"in a narrow band below its stability limit 2/λ_max = 1 (at best it needs {sgd_steps} steps "
-              "there); the others converge "
-              "over a much wider range. Right: training loss of an MLP on digits with each optimizer at the "
-              f"learning rate of 'Deep Learning from Scratch'; the dotted line is the target loss {TARGET_LOSS}.",
-        "ja": "左: 谷の関数で最小点に達するまでのステップ数と学習率の関係。SGD は安定限界 2/λ_max = 1 の手前の"
-              f"狭い範囲でしか収束しない (そこでの最少は {sgd_steps} ステップ)。他の手法はずっと広い範囲で収束する。右: digits 上の MLP を『ゼロから作る Deep Learning』"
-              f"の学習率で各手法により学習させたときの訓練損失。点線は目標の損失 {TARGET_LOSS}。",
+        "en": "Left: on the valley, steps until f stays below the tolerance against the learning rate (a gap: "
+              f"never within {STEP_BUDGET} steps); dotted: SGD's stability limit $2/λ_max = 1$. Right: training loss "
+              "on the whole training set of an MLP on digits with each optimizer at the learning rate of 'Deep "
+              f"Learning from Scratch'; the dotted line is the target loss {TARGET_LOSS}.",
+        "ja": "左: 谷の関数で f が許容値未満に留まるまでのステップ数と学習率の関係 (途切れは "
+              f"{STEP_BUDGET} ステップ以内に未到達)。点線は SGD の安定限界 $2/λ_max = 1$。右: digits 上の MLP を"
+              "『ゼロから作る Deep Learning』の学習率で各手法により学習させたときの訓練データ全体の損失。点線は目標の"
+              f"損失 {TARGET_LOSS}。",
     })
     save_figure(fig, out_dir, "optimizer_sweep_digits.png", result, caption)
+
 
 TABLES = [
     Table({"en": "On the valley f(x, y) = x²/20 + y²", "ja": "谷 f(x, y) = x²/20 + y² で"},

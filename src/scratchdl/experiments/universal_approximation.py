@@ -30,20 +30,13 @@ from ..models import MLP
 from ..nn import MSELoss
 from ..optim import Adam, CosineAnnealingLR
 from . import figures
-from .base import ExperimentResult, checks, pick, pyplot, save_figure, single_threaded, start
+from .base import ExperimentResult, pick, pyplot, save_figure, single_threaded, start
+from .evidence import Check, Panel, Statement, claim, conclude, listing
 from .tables import Col, Table
 
 NAME = "universal-approximation"
 TITLE = {"en": "Universal approximation: error against width of one hidden layer",
          "ja": "万能近似定理: 隠れ層1層の幅と近似誤差"}
-CLAIM = {
-    "en": "A network with one hidden layer can approximate any continuous function on a bounded interval "
-          "as closely as wanted, given enough hidden units: the fitting error falls as the layer widens, "
-          "for a smooth wave, a kink and a steep step alike.",
-    "ja": "隠れ層が1層のネットワークでも、ユニットを十分に増やせば有界な区間上の任意の連続関数をいくらでも"
-          "精度よく近似できる。なめらかな波、折れ目、急なステップのいずれでも、幅を広げるほど近似誤差は下がる。",
-}
-
 TARGETS = {
     "sin": ("sin 2πx", lambda x: np.sin(2 * np.pi * x)),
     "abs": ("|x|", np.abs),
@@ -123,28 +116,79 @@ def run(out_dir, quick: bool = False, lang: str = "en", seed: int = 0) -> Experi
         "adam_steps": steps,
         "restarts": restarts,
     }
-    result.checks = checks(lang, [
-        ({"en": "widest net's RMSE < 1/10 of width 1's, every function",
-          "ja": "全関数で最も広いネットの誤差 < 幅1の誤差の 1/10"}, all(v[-1] < v[0] / 10 for v in rmse.values())),
-        ({"en": "error falls with width (rank correlation < −0.7), every function",
-          "ja": "全関数で幅とともに誤差が下がる (順位相関 < −0.7)"},
-         all(spearman(widths, v) < -0.7 for v in rmse.values())),
-    ])
-    drops = ", ".join(f"{TARGETS[k][0]} {v[0]:.2g} → {v[-1]:.2g}" for k, v in rmse.items())
-    result.notes.append(pick(lang, {
-        "en": f"RMSE from 1 to {widths[-1]} hidden units: {drops}.",
-        "ja": f"隠れユニット 1 から {widths[-1]} での RMSE: {drops}。",
-    }))
     _plot_fits(out_dir, result, lang, grid[:, 0], fits, widths)
     _plot_errors(out_dir, result, lang, widths, rmse, max_err)
+    conclude(result, PANELS, CHECKS, quick)
     result.seconds = time.perf_counter() - started
     return result
+
+
+# ---- what the numbers say ------------------------------------------------------------------------
+def _fits_finding(n: dict, lang: str) -> str:
+    w, e = n["widths"], n["max_abs_error"]
+    narrow = listing(lang, [f"{TARGETS[k][0]} {v[0]:.2g}" for k, v in e.items()])
+    wide = listing(lang, [f"{TARGETS[k][0]} {v[-1]:.2g}" for k, v in e.items()])
+    return pick(lang, {
+        "en": f"largest error on the grid with {w[0]} hidden unit: {narrow}; with {w[-1]} units: {wide}.",
+        "ja": f"格子上の最大誤差は隠れユニット {w[0]} 個で {narrow}、{w[-1]} 個で {wide}。",
+    })
+
+
+def _errors_finding(n: dict, lang: str) -> str:
+    w, r = n["widths"], n["rmse"]
+    drops = listing(lang, [f"{TARGETS[k][0]} {v[0]:.2g} → {v[-1]:.2g}" for k, v in r.items()])
+    rho = listing(lang, [f"{TARGETS[k][0]} {v:.2f}" for k, v in n["spearman_width_vs_rmse"].items()])
+    kink = [v for width, v in zip(w, r["abs"], strict=True) if width >= 32]
+    tail = {"en": f"; for |x| it stays between {min(kink):.2g} and {max(kink):.2g} from 32 units on" if kink else "",
+            "ja": f"。|x| では 32 ユニット以上で {min(kink):.2g}〜{max(kink):.2g}" if kink else ""}
+    return pick(lang, {
+        "en": f"RMSE from {w[0]} to {w[-1]} hidden units: {drops}; rank correlation of width and RMSE: {rho}"
+              f"{tail['en']}.",
+        "ja": f"隠れユニット {w[0]} から {w[-1]} での RMSE: {drops}。幅と RMSE の順位相関: {rho}{tail['ja']}。",
+    })
+
+
+STATEMENTS = [
+    Statement("approximates", {
+        "en": "A network with one hidden layer can approximate any continuous function on a bounded interval as "
+              "closely as wanted, given enough hidden units: one unit misses the wave and the kink (the steep step "
+              "is itself one scaled tanh), a wide layer lies on every target;",
+        "ja": "隠れ層が1層のネットワークでも、ユニットを十分に増やせば有界な区間上の任意の連続関数をいくらでも精度よく"
+              "近似できる。1ユニットでは波と折れ目を捉えられず (急なステップはそれ自体が1つの tanh の定数倍)、幅が広いと"
+              "どの目標にも重なる。"}),
+    Statement("falls", {
+        "en": "the fitting error falls as the layer widens, for a smooth wave, a kink and a steep step alike.",
+        "ja": "なめらかな波、折れ目、急なステップのいずれでも、幅を広げるほど近似誤差は下がる。"}),
+]
+CLAIM = claim(STATEMENTS)
+
+PANELS = [
+    Panel("fits", "universal_approximation_fits.png", {"en": "Fits by width (figure 1)", "ja": "幅ごとの近似 (図1)"},
+          _fits_finding),
+    Panel("errors", "universal_approximation_error.png", {"en": "Error against width (figure 2)",
+                                                          "ja": "幅と誤差 (図2)"}, _errors_finding),
+]
+
+CHECKS = [
+    Check("narrow_misses", {"en": "one hidden unit misses the wave and the kink (RMSE > 0.1)",
+                            "ja": "隠れユニット1個では波と折れ目を捉えられない (RMSE > 0.1)"}, "approximates", ("fits",),
+          lambda n: min(n["rmse"]["sin"][0], n["rmse"]["abs"][0]) > 0.1),
+    Check("wide_fits", {"en": "the widest net lies on every target (largest error on the grid < 0.05)",
+                        "ja": "最も広いネットはどの目標にも重なる (格子上の最大誤差 < 0.05)"}, "approximates", ("fits",),
+          lambda n: max(v[-1] for v in n["max_abs_error"].values()) < 0.05),
+    Check("tenfold", {"en": "widest net's RMSE < 1/10 of width 1's, every function",
+                      "ja": "全関数で最も広いネットの誤差 < 幅1の誤差の 1/10"}, "falls", ("errors",),
+          lambda n: all(v[-1] < v[0] / 10 for v in n["rmse"].values())),
+    Check("rank", {"en": "error falls with width (rank correlation < −0.7), every function",
+                   "ja": "全関数で幅とともに誤差が下がる (順位相関 < −0.7)"}, "falls", ("errors",),
+          lambda n: all(v < -0.7 for v in n["spearman_width_vs_rmse"].values())),
+]
 
 
 def _plot_fits(out_dir, result, lang, grid, fits, widths) -> None:
     plt = pyplot()
     shown = [w for w in (1, 2, 4, 16, widths[-1]) if w in widths]
-    fig, axes = figures.subplots(lang, 1, len(TARGETS), height=3.9)
+    fig, axes = figures.subplots(lang, 1, len(TARGETS), height=4.8)
     colors = plt.cm.viridis(np.linspace(0, 0.9, len(shown)))
     for ax, (key, (formula, f)) in zip(axes, TARGETS.items(), strict=True):
         ax.plot(grid, f(grid), color="k", lw=3, alpha=0.3, label=pick(lang, {"en": "target", "ja": "目標"}))
@@ -153,12 +197,11 @@ def _plot_fits(out_dir, result, lang, grid, fits, widths) -> None:
                     label=pick(lang, {"en": f"{width} unit" + ("s" if width > 1 else ""), "ja": f"{width} ユニット"}))
         ax.set(title=f"f(x) = {formula}", xlabel="x")
         ax.grid(alpha=0.3)
-        ax.legend()
+    axes[1].legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3)  # one legend, under the panels
     caption = pick(lang, {
         "en": "Fits of one-hidden-layer tanh networks of growing width (colours) to three continuous "
-              "functions (grey, thick). Narrow nets miss the shape; wide ones sit on the target.",
-        "ja": "幅を変えた隠れ層1層の tanh ネットワーク (色) による3つの連続関数 (灰色の太線) の近似。"
-              "幅が狭いと形を捉えられず、広いと目標にほぼ重なる。",
+              "functions (grey, thick), on [-1, 1].",
+        "ja": "幅を変えた隠れ層1層の tanh ネットワーク (色) による3つの連続関数 (灰色の太線) の [-1, 1] 上の近似。",
     })
     save_figure(fig, out_dir, "universal_approximation_fits.png", result, caption)
 

@@ -27,7 +27,6 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from ..backend import default_rng, to_device, to_numpy
 from ..data import DataLoader
@@ -36,6 +35,7 @@ from ..plotting import in_notebook
 from .device import RunningSums, place
 from .evaluate import evaluate
 from .history import History
+from .progress import progress_bar
 
 # Seconds between two reads of the running loss and accuracy (the progress bar's numbers).
 READ_EVERY = 0.5
@@ -209,8 +209,9 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, epochs: int = 10, 
             model.train()
             started = time.perf_counter()
             first = state.seen
-            bar = tqdm(total=len(loader), initial=state.step, desc=f"epoch {state.epoch + 1}/{epochs}",
-                       disable=not _show_bar(progress), leave=False, unit="batch")
+            desc = f"epoch {state.epoch + 1}/{epochs}"
+            bar = progress_bar(total=len(loader), initial=state.step, desc=desc,
+                               disable=not _show_bar(progress), leave=False, unit="batch")
             state.sums, state.synced_step = RunningSums(device, state.loss_sum, state.correct), state.step
             read_at = started
             stopping = False
