@@ -88,8 +88,8 @@ def test_experiment_in_japanese_prints_no_english_but_names_and_formulas(cli, tm
     english = {"checks", "passed", "figure", "ok", "FAILED", "true", "false", "max", "range", "error"}
     assert not english & set(re.findall(r"[A-Za-z]+", out)), out
     # --lang wins over the environment
-    assert f"{ALL}/{ALL} checks passed" in cli("experiment", "activations", "--quick", "--out", tmp_path / "en",
-                                      "--lang", "en")[1]
+    english_run = cli("experiment", "activations", "--quick", "--out", tmp_path / "en", "--lang", "en")
+    assert f"{ALL}/{ALL} checks passed" in english_run[1]
 
 
 def test_an_unknown_language_in_the_environment_is_one_line(cli, tmp_path, monkeypatch):
@@ -104,7 +104,8 @@ def test_report_in_japanese_says_its_progress_in_japanese(cli, tmp_path):
     status, out, err = cli("report", "--quick", "--only", "activations", "--out", tmp_path, "--lang", "ja")
     assert status == 0, err
     lines = out.strip().splitlines()
-    assert re.fullmatch(rf"\[1/1\] activations: 検証 {ALL}/{ALL} 件に合格、図 1 枚、\d+\.\d 秒", lines[0]), lines[0]
+    progress = rf"\[1/1\] activations: 検証 {ALL}/{ALL} 件に合格、図 1 枚、\d+\.\d 秒"
+    assert re.fullmatch(progress, lines[0]), lines[0]
     files = ("report.md", "report.html", "results.json")
     assert lines[1:] == [f"書き出し: {tmp_path / name}" for name in files]
     markdown = (tmp_path / "report.md").read_text(encoding="utf-8")
