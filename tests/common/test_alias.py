@@ -2,6 +2,7 @@
 ``simple_convnet`` when the learner has none) resolving to scratchdl's modules, with either the book's
 or the course's ``common.functions``; a learner's folder run as a learner runs it, in a subprocess."""
 
+import importlib
 import os
 import runpy
 import subprocess
@@ -59,6 +60,19 @@ def test_functions_flavour_switches_and_uninstall_forgets(installed):
     assert not any(type(f).__name__ == "AliasFinder" for f in sys.meta_path)
     with pytest.raises(ConfigError, match="valid: 'book'"):
         installed(functions="pytorch")
+
+
+def test_scratchdls_modules_keep_their_own_names_when_imported_as_the_books(installed):
+    installed(functions="course")
+    import common.functions
+    import common.layers
+
+    for module, name in ((common.functions, "scratchdl.functions"), (common.layers, "scratchdl.common.layers")):
+        assert module.__spec__.name == name and module.__name__ == name
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                 # no ImportWarning from a relative import inside
+        assert importlib.reload(course_functions) is course_functions
+        course_functions.cross_entropy_error(np.eye(2), np.full((2, 2), 0.5))
 
 
 def test_a_learners_own_common_loses_and_their_own_simple_convnet_wins(installed, tmp_path, monkeypatch):

@@ -40,6 +40,7 @@ class AliasFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
     def __init__(self, targets: dict):
         self.targets = targets
+        self.own_specs = {}  # alias name -> the spec of the scratchdl module it is being imported as
 
     def find_spec(self, fullname, path=None, target=None):
         if fullname not in self.targets:
@@ -50,7 +51,9 @@ class AliasFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     def create_module(self, spec):
         target = self.targets[spec.name]
         if target is not None:
-            return importlib.import_module(target)   # the module object itself, under a second name
+            module = importlib.import_module(target)  # the module object itself, under a second name
+            self.own_specs[spec.name] = module.__spec__
+            return module
         package = types.ModuleType(spec.name, f"The book's {spec.name} package, from scratchdl.common.")
 
         def submodule(name):                          # ``common.layers`` without importing it first
@@ -62,7 +65,11 @@ class AliasFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         return package
 
     def exec_module(self, module):
-        """Nothing to run: the module was made (or imported) by ``create_module``."""
+        """Nothing to run: the module was made (or imported) by ``create_module``. Importing under the
+        second name gave scratchdl's module that name's spec; give it back its own, so that its relative
+        imports (``from .errors import ...``) and ``importlib.reload`` still see ``scratchdl``."""
+        if (own := self.own_specs.pop(module.__spec__.name, None)) is not None:
+            module.__spec__ = own
 
 
 def _aliased(module) -> bool:
