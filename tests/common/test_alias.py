@@ -67,7 +67,8 @@ def test_scratchdls_modules_keep_their_own_names_when_imported_as_the_books(inst
     import common.functions
     import common.layers
 
-    for module, name in ((common.functions, "scratchdl.functions"), (common.layers, "scratchdl.common.layers")):
+    own = {"scratchdl.functions": common.functions, "scratchdl.common.layers": common.layers}
+    for name, module in own.items():
         assert module.__spec__.name == name and module.__name__ == name
     with warnings.catch_warnings():
         warnings.simplefilter("error")                 # no ImportWarning from a relative import inside
