@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import contextlib
 import sys
+import time
 
 import numpy as np
 
 from ..errors import ConfigError
 from .launcher import launcher, library_name, mismatch_after_init, mismatch_before_init
 
+ABORT_GRACE_SECONDS = 0.2  # between a rank's last line and MPI_Abort
 INSTALL_HINT = "pip install -e '.[mpi]' (or pip install mpi4py mpich)"
 
 
@@ -71,6 +73,9 @@ class Comm:
         sys.stdout.flush()
         sys.stderr.flush()
         if self.size > 1:
+            # The launcher reads our output from a pipe; MPI_Abort makes it kill everything, and what it
+            # has not read by then is lost. A moment lets it forward the line that says why.
+            time.sleep(ABORT_GRACE_SECONDS)
             self.mpi.Abort(code)
         raise SystemExit(code)
 
