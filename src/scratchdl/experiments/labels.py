@@ -20,6 +20,11 @@ JA = {
     "sigmoid'(0)": "sigmoid'(0)",
     "sigmoid range on grid": "格子上での sigmoid の値域",
     "max tanh'(z)": "tanh'(z) の最大値",
+    "argmax tanh'(z)": "tanh'(z) が最大になる z",
+    "tanh range on grid": "格子上での tanh の値域",
+    "softmax_example": "softmax の例",
+    "logits": "ロジット",
+    "probabilities": "確率",
     "relu'(z) for z<0 / z>0": "relu'(z) (z<0 / z>0)",
     "max |derivative error|": "微分の最大誤差",
     "layer_vs_course_function": "層と講義の関数の差",
@@ -56,6 +61,7 @@ JA = {
     "steps_to_1e-3_excess": "誤差 1e-3 までのステップ数",
     "diverged_at_step": "発散したステップ",
     "steps_run": "実行したステップ数",
+    "steep_offset_per_step": "最も急な方向のずれ (ステップごと)",
     # sgd
     "dataset": "データセット",
     "model": "モデル",
@@ -73,6 +79,8 @@ JA = {
     "times_each_sample_seen_min_max": "各サンプルを使った回数 (最小, 最大)",
     "test_accuracy_before": "学習前のテスト精度",
     "test_accuracy_after_one_pass": "1 周後のテスト精度",
+    "loss_after_the_epochs": "指定エポック後の損失",
+    "updates_per_epoch": "1 エポックあたりの更新回数",
     # optimizers
     "start": "出発点",
     "tolerance_f": "f の許容値",
@@ -84,6 +92,7 @@ JA = {
     "converging_lr_range": "収束する学習率の範囲",
     "converging_lr_count": "収束する学習率の数",
     "sgd_stability_limit_2_over_lambda_max": "SGD の安定限界 2/λ_max",
+    "sgd_steps_to_settle_per_axis_at_common_lr": "共通の学習率で SGD が軸ごとに落ち着くまでのステップ数",
     "per_optimizer": "最適化手法ごと",
     "final_train_loss": "最終の訓練損失",
     "test_accuracy": "テスト精度",
@@ -95,18 +104,32 @@ JA = {
     "mean_sigmoid_derivative_per_layer_xavier": "層ごとの sigmoid の微分の平均 (Xavier)",
     "test_accuracy_after_training": "学習後のテスト精度",
     "initializations_averaged": "平均した初期値の数",
+    "mean_gradient_shrink_per_layer_sigmoid_xavier": "1 層ごとの勾配の平均縮小率 (sigmoid + Xavier)",
+    "relative_weight_change_per_layer": "層ごとの重みの相対変化",
     # weight init
     "activation_std_per_layer": "層ごとの活性の標準偏差",
     "saturated_fraction_per_layer": "層ごとの飽和したユニットの割合",
     "band": "目安の範囲",
     "final_test_accuracy": "最終のテスト精度",
     "diverged": "発散した組み合わせ",
+    "spread_between_digits_per_layer": "層ごとの数字間の出力の広がり",
+    "test_accuracy_per_epoch": "エポックごとのテスト精度",
+    "mean_output_per_layer": "層ごとの出力の平均",
+    "sigmoid_xavier_momentum": "sigmoid + Xavier (Momentum)",
+    "sigmoid_xavier_adam": "sigmoid + Xavier (Adam)",
+    "first_epoch_above_50%": "テスト精度が初めて 50% を超えたエポック",
     # batch norm
     "seeds": "シードの数",
     "test_accuracy_without_batchnorm": "バッチ正規化なしのテスト精度",
     "test_accuracy_with_batchnorm": "バッチ正規化ありのテスト精度",
     "diverged_without_batchnorm": "バッチ正規化なしで発散したもの",
     "diverged_with_batchnorm": "バッチ正規化ありで発散したもの",
+    "curves_of_this_seed": "このシードの学習曲線",
+    "plain": "バッチ正規化なし",
+    "batchnorm": "バッチ正規化あり",
+    "plain_diverged": "バッチ正規化なしで発散",
+    "batchnorm_diverged": "バッチ正規化ありで発散",
+    "lowest_run_with_batchnorm": "バッチ正規化ありで最も低かった実行",
     # universal approximation
     "widths": "隠れユニット数",
     "rmse": "RMSE",
@@ -123,6 +146,7 @@ JA = {
     "chance": "当て推量",
     "generated_samples_recognized_by_mlp": "生成した画像を MLP が正しく認識した割合",
     "latent_dimensions_k": "潜在次元 k",
+    "generated_samples": "生成した画像の数",
     "accuracy_vs_train_samples_per_class": "クラスあたりの訓練画像数と精度",
     "samples_per_class": "クラスあたりの画像数",
     "generative": "生成 (PPCA + ベイズ)",
@@ -145,9 +169,16 @@ JA = {
     "numerical_seconds": "数値微分の時間 (秒)",
     "ratio": "比 (数値微分 / 逆伝播)",
     "largest_ratio_numerical_over_backprop": "時間の比の最大 (数値微分 / 逆伝播)",
+    "numerical_forward_passes": "数値微分の順伝播の回数",
     # cnn
     "train_seconds": "学習時間 (秒)",
     "simple_cnn_first_filters_relative_change": "SimpleConvNet の第 1 層フィルタの相対変化",
+    "test_accuracy_shifted_by_1_pixel": "1 ピクセルずらした画像でのテスト精度",
+    "epoch_reaching_90%": "テスト精度 90% に達したエポック",
+    "conv_layers": "畳み込み層",
+    "input_map": "入力の特徴マップの大きさ",
+    "pools_before": "手前のプーリングの数",
+    "weights_without_gradient": "勾配が 0 の重みの割合",
 }
 
 # Keys with a number in them: (pattern, Japanese with the pattern's groups).
@@ -156,6 +187,7 @@ PATTERNS = [
     (re.compile(r"steps_to_train_loss_([\d.e-]+)"), "訓練損失 {0} までのステップ数"),
     (re.compile(r"misclassified_of_(\d+)"), "誤分類数 ({0} 枚中)"),
     (re.compile(r"bound_([\d.]+)_pow_(\d+)"), "上限 {0}^{1}"),
+    (re.compile(r"layer (\d+)"), "第 {0} 層"),
 ]
 
 # Words of keys that name a thing (an activation, an optimizer, a model, an initializer, a
