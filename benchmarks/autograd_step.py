@@ -41,8 +41,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from step_server import StepServer  # noqa: E402  (imports neither NumPy nor scratchdl)
-from train_throughput import cpu_snapshot, environment, format_environment, others_share, spread  # noqa: E402
+from train_throughput import format_environment, spread, time_workloads, warn_if_busy  # noqa: E402
 
 ROADS = ("scratchdl", "autograd", "torch")
 WORKLOAD_NAMES = ("W1", "W2", "W3")
@@ -245,27 +244,9 @@ def main(argv=None) -> dict | None:
             args.json.write_text(json.dumps(report, indent=2))
         return report
     import numpy  # noqa: F401  first, as users write it
-    import torch
     from workloads import WORKLOADS
 
-    torch.set_num_threads(args.threads or os.cpu_count())
-    env = environment()
-    env["threads"] = args.threads
-    servers = {fw: StepServer(fw, "numpy", args.threads) for fw in ROADS}
-    env["import_order"] = {fw: server.ask("order") for fw, server in servers.items()}
-    env["threads_in_use"] = {fw: server.ask("threads") for fw, server in servers.items()}
-    results, start = [], cpu_snapshot(servers)
-    try:
-        for name in args.workloads:
-            batch = args.batch or WORKLOADS[name].batch
-            results.append(measure(servers, name, batch, args.repeats, args.warmup, args.min_time,
-                                   args.pause))
-            print(f"{name}: done", file=sys.stderr, flush=True)
-        end = cpu_snapshot(servers)
-    finally:
-        for server in servers.values():
-            server.close()
-    env["others_cpu_share"], env["steal_share"] = others_share(start, end)
+    env, results = time_workloads(ROADS, args, measure=measure)
     memories = [memory(name, args.batch or WORKLOADS[name].batch, args.memory_steps)
                 for name in args.workloads] if args.memory else []
     env["loadavg_after"] = os.getloadavg()
@@ -275,9 +256,7 @@ def main(argv=None) -> dict | None:
     if memories:
         print()
         print(format_memory(memories))
-    if env["others_cpu_share"] > 0.05 or env["steal_share"] > 0.05:
-        print("\nwarning: other processes or other guests of the hypervisor took CPU time; "
-              "the numbers are not reliable")
+    warn_if_busy(env)
     report = {"environment": env, "results": results, "memory": memories}
     if args.json is not None:
         args.json.write_text(json.dumps(report, indent=2))

@@ -195,17 +195,16 @@ def parse_args(argv=None):
     return args
 
 
-def main(argv=None) -> dict:
-    import numpy  # noqa: F401  first, as users write it (and before torch, which imports it too)
-    import peak_memory
+def time_workloads(frameworks, args, import_first: str = "numpy", measure=measure) -> tuple[dict, list]:
+    """Time ``args.workloads`` on one step server per framework (``measure`` times one workload on
+    them); the environment, with the CPU share other processes took meanwhile, and the results."""
     import torch
-    from workloads import FRAMEWORKS, WORKLOADS
+    from workloads import WORKLOADS
 
-    args = parse_args(argv)
     torch.set_num_threads(args.threads or os.cpu_count())
     env = environment()
     env["threads"] = args.threads
-    servers = {fw: StepServer(fw, args.import_first, args.threads) for fw in FRAMEWORKS}
+    servers = {fw: StepServer(fw, import_first, args.threads) for fw in frameworks}
     env["import_order"] = {fw: server.ask("order") for fw, server in servers.items()}
     env["threads_in_use"] = {fw: server.ask("threads") for fw, server in servers.items()}
     results, start = [], cpu_snapshot(servers)
@@ -220,14 +219,29 @@ def main(argv=None) -> dict:
         for server in servers.values():
             server.close()
     env["others_cpu_share"], env["steal_share"] = others_share(start, end)
+    return env, results
+
+
+def warn_if_busy(env: dict) -> None:
+    """Say so when other processes or the hypervisor took more than 5% of the CPU during the timing."""
+    if env["others_cpu_share"] > 0.05 or env["steal_share"] > 0.05:
+        print("\nwarning: other processes or other guests of the hypervisor took CPU time; "
+              "the numbers are not reliable")
+
+
+def main(argv=None) -> dict:
+    import numpy  # noqa: F401  first, as users write it (and before torch, which imports it too)
+    import peak_memory
+    from workloads import FRAMEWORKS
+
+    args = parse_args(argv)
+    env, results = time_workloads(FRAMEWORKS, args, args.import_first)
     memory = peak_memory.compare("W4", args.memory_batch) if args.memory else None
     env["loadavg_after"] = os.getloadavg()
     print(format_environment(env))
     print()
     print(format_table(results))
-    if env["others_cpu_share"] > 0.05 or env["steal_share"] > 0.05:
-        print("\nwarning: other processes or other guests of the hypervisor took CPU time; "
-              "the numbers are not reliable")
+    warn_if_busy(env)
     if memory is not None:
         print()
         print(peak_memory.format_comparison(memory))
