@@ -35,6 +35,11 @@ JA = {
     "points": "点の数",
     "range": "範囲",
     "dtype": "データ型",
+    "argmax tanh'(z)": "tanh'(z) が最大になる z",
+    "tanh range on grid": "格子上での tanh の値域",
+    "softmax_example": "softmax の例",
+    "logits": "ロジット",
+    "probabilities": "確率",
     # learning rate
     "hessian_eigenvalues": "ヘッセ行列の固有値",
     "stability_limit_2_over_lambda_max": "安定限界 2/λ_max",
@@ -56,6 +61,7 @@ JA = {
     "steps_to_1e-3_excess": "誤差 1e-3 までのステップ数",
     "diverged_at_step": "発散したステップ",
     "steps_run": "実行したステップ数",
+    "steep_offset_per_step": "最も急な方向での最小点からのずれ (ステップごと)",
     # sgd
     "dataset": "データセット",
     "model": "モデル",
@@ -73,6 +79,8 @@ JA = {
     "times_each_sample_seen_min_max": "各サンプルを使った回数 (最小, 最大)",
     "test_accuracy_before": "学習前のテスト精度",
     "test_accuracy_after_one_pass": "1 周後のテスト精度",
+    "loss_after_the_epochs": "全エポック後の損失",
+    "updates_per_epoch": "1 エポックあたりの更新回数",
     # optimizers
     "start": "出発点",
     "tolerance_f": "f の許容値",
@@ -87,6 +95,7 @@ JA = {
     "per_optimizer": "最適化手法ごと",
     "final_train_loss": "最終の訓練損失",
     "test_accuracy": "テスト精度",
+    "sgd_steps_to_settle_per_axis_at_common_lr": "共通の学習率で SGD が各軸で落ち着くまでのステップ数",
     # vanishing gradient
     "layers": "層数",
     "gradient_norm_per_layer": "層ごとの勾配ノルム",
@@ -95,18 +104,32 @@ JA = {
     "mean_sigmoid_derivative_per_layer_xavier": "層ごとの sigmoid の微分の平均 (Xavier)",
     "test_accuracy_after_training": "学習後のテスト精度",
     "initializations_averaged": "平均した初期値の数",
+    "relative_weight_change_per_layer": "層ごとの重みの相対変化",
+    "mean_gradient_shrink_per_layer_sigmoid_xavier": "1 層ごとの勾配の縮小率の平均 (sigmoid + Xavier)",
     # weight init
     "activation_std_per_layer": "層ごとの活性の標準偏差",
     "saturated_fraction_per_layer": "層ごとの飽和したユニットの割合",
     "band": "目安の範囲",
     "final_test_accuracy": "最終のテスト精度",
     "diverged": "発散した組み合わせ",
+    "test_accuracy_per_epoch": "エポックごとのテスト精度",
+    "spread_between_digits_per_layer": "層ごとの数字間の広がり",
+    "sigmoid_xavier_momentum": "sigmoid + Xavier (Momentum SGD)",
+    "sigmoid_xavier_adam": "sigmoid + Xavier (Adam)",
+    "mean_output_per_layer": "層ごとの平均出力",
+    "first_epoch_above_50%": "50% を初めて超えたエポック",
     # batch norm
     "seeds": "シードの数",
     "test_accuracy_without_batchnorm": "バッチ正規化なしのテスト精度",
     "test_accuracy_with_batchnorm": "バッチ正規化ありのテスト精度",
     "diverged_without_batchnorm": "バッチ正規化なしで発散したもの",
     "diverged_with_batchnorm": "バッチ正規化ありで発散したもの",
+    "lowest_run_with_batchnorm": "バッチ正規化ありの最低の実行",
+    "curves_of_this_seed": "このシードの学習曲線",
+    "plain": "バッチ正規化なし",
+    "batchnorm": "バッチ正規化あり",
+    "plain_diverged": "バッチ正規化なしで発散",
+    "batchnorm_diverged": "バッチ正規化ありで発散",
     # universal approximation
     "widths": "隠れユニット数",
     "rmse": "RMSE",
@@ -127,6 +150,7 @@ JA = {
     "samples_per_class": "クラスあたりの画像数",
     "generative": "生成 (PPCA + ベイズ)",
     "softmax_regression": "識別 (ソフトマックス回帰)",
+    "generated_samples": "生成した画像の数",
     # backprop
     "seed_network": "レポートの 2-3-2 ネットワーク",
     "backprop_W1": "逆伝播で求めた dE/dW1",
@@ -145,9 +169,37 @@ JA = {
     "numerical_seconds": "数値微分の時間 (秒)",
     "ratio": "比 (数値微分 / 逆伝播)",
     "largest_ratio_numerical_over_backprop": "時間の比の最大 (数値微分 / 逆伝播)",
+    "numerical_forward_passes": "数値微分の順伝播の回数",
+    # autograd (computational graph)
+    "apple_graph": "りんごのグラフ",
+    "apple_and_orange_graph": "りんごとみかんのグラフ",
+    "price": "支払金額",
+    "d_apple": "りんごの値段についての微分",
+    "d_apples": "りんごの個数についての微分",
+    "d_orange": "みかんの値段についての微分",
+    "d_oranges": "みかんの個数についての微分",
+    "d_tax": "消費税についての微分",
+    "loss": "損失 E",
+    "dE_dW1": "dE/dW1",
+    "dE_du1": "dE/du1",
+    "dE_du2": "dE/du2",
+    "max_abs_diff_autograd_vs_explicit": "自動微分と明示的な層の勾配の差の最大",
+    "orders": "導関数の階数",
+    "max_abs_error_vs_closed_form": "解析解との差の最大 (階数ごと)",
+    "largest_abs_per_order": "導関数の絶対値の最大 (階数ごと)",
+    "explicit_seconds": "明示的な層の時間 (秒)",
+    "autograd_seconds": "自動微分の時間 (秒)",
+    "autograd_over_explicit": "時間の比 (自動微分 / 明示的な層)",
+    "numerical_over_autograd": "時間の比 (数値微分 / 自動微分)",
     # cnn
     "train_seconds": "学習時間 (秒)",
     "simple_cnn_first_filters_relative_change": "SimpleConvNet の第 1 層フィルタの相対変化",
+    "test_accuracy_shifted_by_1_pixel": "1 画素ずらした画像でのテスト精度",
+    "epoch_reaching_90%": "90% に達したエポック",
+    "conv_layers": "畳み込み層",
+    "input_map": "入力の特徴マップの大きさ",
+    "pools_before": "手前のプーリング層の数",
+    "weights_without_gradient": "勾配が 0 の重みの割合",
 }
 
 # Keys with a number in them: (pattern, Japanese with the pattern's groups).
@@ -156,6 +208,7 @@ PATTERNS = [
     (re.compile(r"steps_to_train_loss_([\d.e-]+)"), "訓練損失 {0} までのステップ数"),
     (re.compile(r"misclassified_of_(\d+)"), "誤分類数 ({0} 枚中)"),
     (re.compile(r"bound_([\d.]+)_pow_(\d+)"), "上限 {0}^{1}"),
+    (re.compile(r"layer (\d+)"), "第 {0} 層"),
 ]
 
 # Words of keys that name a thing (an activation, an optimizer, a model, an initializer, a
