@@ -51,9 +51,12 @@ NAMES = {"apple": {"en": "apple", "ja": "りんご"}, "apples": {"en": "apples",
          "tax": {"en": "tax", "ja": "消費税"}, "apple_price": {"en": "apple price", "ja": "りんごの値段"},
          "orange_price": {"en": "orange price", "ja": "みかんの値段"}, "subtotal": {"en": "subtotal", "ja": "小計"},
          "price": {"en": "price", "ja": "支払金額"}}
-APPLES_EXPECTED = {"price": 220.0, "d_apple": 2.2, "d_apples": 110.0, "d_tax": 200.0}
-APPLES_ORANGES_EXPECTED = {"price": 715.0, "d_apple": 2.2, "d_apples": 110.0, "d_orange": 3.3, "d_oranges": 165.0,
-                           "d_tax": 650.0}
+# Book 1's figures 5-16 and 5-17: the values and the derivatives of the price, d_x = d price / d x.
+APPLES_EXPECTED = {"price": 220.0, "apple_price": 200.0, "d_apple": 2.2, "d_apples": 110.0, "d_tax": 200.0,
+                   "d_apple_price": 1.1}
+APPLES_ORANGES_EXPECTED = {"price": 715.0, "subtotal": 650.0, "d_apple": 2.2, "d_apples": 110.0, "d_orange": 3.3,
+                           "d_oranges": 165.0, "d_tax": 650.0, "d_subtotal": 1.1, "d_apple_price": 1.1,
+                           "d_orange_price": 1.1}
 BOOKKEEPING_BOUND = 2e-3      # seconds autograd may add to one gradient over the explicit layers
 
 
@@ -73,8 +76,9 @@ def apple_graphs(lang: str = "en") -> dict:
     price = _named(apple_price * tax, "price", lang)
     price.backward()
     first = {"tensors": (price, apple, apples, tax, apple_price),
-             "numbers": {"price": float(price), "d_apple": float(apple.grad), "d_apples": float(apples.grad),
-                         "d_tax": float(tax.grad)}}
+             "numbers": {"price": float(price), "apple_price": float(apple_price), "d_apple": float(apple.grad),
+                         "d_apples": float(apples.grad), "d_tax": float(tax.grad),
+                         "d_apple_price": float(apple_price.grad)}}
     a, n, o, m, t = (_leaf(v, k, lang) for v, k in ((100, "apple"), (2, "apples"), (150, "orange"),
                                                      (3, "oranges"), (1.1, "tax")))
     ap, op = _named(a * n, "apple_price", lang), _named(o * m, "orange_price", lang)
@@ -82,8 +86,10 @@ def apple_graphs(lang: str = "en") -> dict:
     total = _named(subtotal * t, "price", lang)
     total.backward()
     second = {"tensors": (total, a, n, o, m, t, ap, op, subtotal),
-              "numbers": {"price": float(total), "d_apple": float(a.grad), "d_apples": float(n.grad),
-                          "d_orange": float(o.grad), "d_oranges": float(m.grad), "d_tax": float(t.grad)}}
+              "numbers": {"price": float(total), "subtotal": float(subtotal), "d_apple": float(a.grad),
+                          "d_apples": float(n.grad), "d_orange": float(o.grad), "d_oranges": float(m.grad),
+                          "d_tax": float(t.grad), "d_subtotal": float(subtotal.grad),
+                          "d_apple_price": float(ap.grad), "d_orange_price": float(op.grad)}}
     return {"apples": first, "apples_and_oranges": second}
 
 
@@ -147,9 +153,15 @@ def tanh_derivatives(x, orders: int = 4) -> list:
 
 def time_gradients(width: int, x, t, seed: int, repeats: int, numerical: bool = True) -> dict:
     """CPU seconds for one gradient of every parameter of MLP 64-width-width-10: explicit layers and
-    autograd (median of ``repeats``, the two alternating), numerical differentiation (once, when
-    ``numerical``; None otherwise). CPU time (``time.process_time``, the caller on one BLAS thread), so
-    that other programs on the machine change the comparison little (run it inside ``single_threaded``)."""
+    autograd (median of ``repeats``, the two alternating) and, when ``numerical``, numerical
+    differentiation (one gradient; None otherwise).
+
+    CPU time (``time.process_time``, the caller on one BLAS thread: run it inside
+    ``single_threaded``), so that waiting for the core does not count. Other jobs still slow every
+    step now and then (about 2x for a stretch, on a shared 2-core machine: caches and memory are
+    shared), so the three are measured over the same stretch of time, the numerical gradient one
+    parameter array at a time between the alternating steps, and their ratios compare like with
+    like."""
     model = MLP([64, width, width, 10], "relu", "he_normal", rng=np.random.default_rng(seed), dtype=np.float64)
     loss_fn = CrossEntropyLoss()
     params = from_nn.parameters(model)
@@ -164,20 +176,21 @@ def time_gradients(width: int, x, t, seed: int, repeats: int, numerical: bool = 
             p.zero_grad()
         F.cross_entropy(from_nn.forward(model, x, params), t).backward()
 
-    samples = {"explicit": [], "autograd": []}
-    for _ in range(repeats):
+    arrays = [p.data for _, p in model.named_parameters()] if numerical else []
+    due = [(k + 1) * repeats // (len(arrays) + 1) for k in range(len(arrays))]  # after which step each runs
+    samples = {"explicit": [], "autograd": [], "numerical": []}
+    for i in range(repeats):
         for name, step in (("explicit", explicit), ("autograd", autograd)):
             started = time.process_time()
             step()
             samples[name].append(time.process_time() - started)
-    times = {name: float(np.median(values)) for name, values in samples.items()}
+        for array in (a for a, after in zip(arrays, due, strict=True) if after == i):
+            started = time.process_time()
+            numerical_grad(lambda: loss_fn(model(x), t), array)
+            samples["numerical"].append(time.process_time() - started)
+    times = {name: float(np.median(samples[name])) for name in ("explicit", "autograd")}
     same = max(float(np.abs(params[k].grad.numpy() - p.grad).max()) for k, p in model.named_parameters())
-    seconds = None
-    if numerical:
-        started = time.process_time()
-        for _, p in model.named_parameters():
-            numerical_grad(lambda: loss_fn(model(x), t), p.data)
-        seconds = time.process_time() - started
+    seconds = float(sum(samples["numerical"])) if numerical else None
     return {"width": width, "parameters": model.num_parameters(), "explicit_seconds": times["explicit"],
             "autograd_seconds": times["autograd"], "numerical_seconds": seconds,
             "autograd_over_explicit": times["autograd"] / times["explicit"],
@@ -228,22 +241,27 @@ def _is_book(numbers: dict, expected: dict) -> bool:
 def _apples_finding(n: dict, lang: str) -> str:
     a = n["apple_graph"]
     return pick(lang, {
-        "en": f"forward, the graph gives {a['price']:.0f} yen; backward, each × node hands on the incoming derivative "
-              f"times its other input: {a['d_apple']:.3g} (apple), {a['d_apples']:.3g} (count), {a['d_tax']:.3g} (tax).",
-        "ja": f"順伝播でグラフは {a['price']:.0f} 円を与え、逆伝播では各 × ノードが上流の微分にもう一方の入力を掛けて"
-              f"渡す: りんご {a['d_apple']:.3g}、個数 {a['d_apples']:.3g}、消費税 {a['d_tax']:.3g}。",
+        "en": f"forward, the graph gives {a['apple_price']:.0f} yen for the apples and {a['price']:.0f} yen with tax; "
+              f"backward, each × node hands on the incoming derivative times its other input: "
+              f"{a['d_apple_price']:.3g} (apple price), then {a['d_apple']:.3g} (apple), {a['d_apples']:.3g} (count) "
+              f"and {a['d_tax']:.3g} (tax).",
+        "ja": f"順伝播でグラフはりんごの値段 {a['apple_price']:.0f} 円、税込み {a['price']:.0f} 円を与え、逆伝播では各 × "
+              f"ノードが上流の微分にもう一方の入力を掛けて渡す: りんごの値段 {a['d_apple_price']:.3g}、そこから"
+              f"りんご {a['d_apple']:.3g}、個数 {a['d_apples']:.3g}、消費税 {a['d_tax']:.3g}。",
     })
 
 
 def _oranges_finding(n: dict, lang: str) -> str:
     m = n["apple_and_orange_graph"]
     return pick(lang, {
-        "en": f"{m['price']:.0f} yen; the + node passes its incoming derivative unchanged to both prices, so the "
-              f"derivatives are {m['d_apple']:.3g} (apple), {m['d_apples']:.3g} (apples), {m['d_orange']:.3g} (orange), "
-              f"{m['d_oranges']:.3g} (oranges) and {m['d_tax']:.3g} (tax).",
-        "ja": f"{m['price']:.0f} 円。+ ノードは上流の微分をそのまま両方の値段に流すので、微分はりんご {m['d_apple']:.3g}、"
-              f"りんごの個数 {m['d_apples']:.3g}、みかん {m['d_orange']:.3g}、みかんの個数 {m['d_oranges']:.3g}、消費税 "
-              f"{m['d_tax']:.3g}。",
+        "en": f"subtotal {m['subtotal']:.0f} yen, {m['price']:.0f} yen with tax; the + node passes the derivative it "
+              f"receives, {m['d_subtotal']:.3g}, unchanged to both prices ({m['d_apple_price']:.3g} and "
+              f"{m['d_orange_price']:.3g}), and the × nodes give {m['d_apple']:.3g} (apple), {m['d_apples']:.3g} "
+              f"(apples), {m['d_orange']:.3g} (orange), {m['d_oranges']:.3g} (oranges) and {m['d_tax']:.3g} (tax).",
+        "ja": f"小計 {m['subtotal']:.0f} 円、税込み {m['price']:.0f} 円。+ ノードは受け取った微分 {m['d_subtotal']:.3g} を"
+              f"そのまま両方の値段に流し ({m['d_apple_price']:.3g} と {m['d_orange_price']:.3g})、× ノードがりんご "
+              f"{m['d_apple']:.3g}、りんごの個数 {m['d_apples']:.3g}、みかん {m['d_orange']:.3g}、みかんの個数 "
+              f"{m['d_oranges']:.3g}、消費税 {m['d_tax']:.3g} を与える。",
     })
 
 
@@ -358,11 +376,13 @@ def _share_falls(n: dict) -> bool:
 
 
 CHECKS = [
-    Check("apples", {"en": "apples: 220 yen and the derivatives 2.2, 110, 200, as in book 1",
-                     "ja": "りんご: 220 円、微分 2.2, 110, 200 (書籍 1 と同じ)"}, "graph", ("apples",),
+    Check("apples", {"en": "apples: 220 yen and the derivatives 2.2, 110, 200 (and 1.1 at the apple price), as in "
+                           "book 1",
+                     "ja": "りんご: 220 円、微分 2.2, 110, 200 (りんごの値段で 1.1)、書籍 1 と同じ"}, "graph", ("apples",),
           lambda n: _is_book(n["apple_graph"], APPLES_EXPECTED)),
-    Check("oranges", {"en": "apples and oranges: 715 yen and the derivatives 2.2, 110, 3.3, 165, 650, as in book 1",
-                      "ja": "りんごとみかん: 715 円、微分 2.2, 110, 3.3, 165, 650 (書籍 1 と同じ)"}, "graph", ("oranges",),
+    Check("oranges", {"en": "apples and oranges: 715 yen and the derivatives 2.2, 110, 3.3, 165, 650 (and 1.1 on "
+                            "each side of the + node), as in book 1",
+                      "ja": "りんごとみかん: 715 円、微分 2.2, 110, 3.3, 165, 650 (+ ノードの前後で 1.1)、書籍 1 と同じ"}, "graph", ("oranges",),
           lambda n: _is_book(n["apple_and_orange_graph"], APPLES_ORANGES_EXPECTED)),
     Check("explicit", {"en": "2-3-2 network: autograd's gradients equal the hand-written backward's (< 1e-12)",
                        "ja": "2-3-2 ネットワーク: 自動微分の勾配が手書きの backward の勾配に一致 (< 1e-12)"},
