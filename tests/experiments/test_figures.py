@@ -86,6 +86,32 @@ def test_phone_layout_wraps_an_image_grid_into_rows_that_fit(tmp_path):
         ax.get_subplotspec().rowspan.start for ax in grid[0])  # a desktop row reads on in order
 
 
+def test_phone_layout_stacks_a_mosaic_in_reading_order(tmp_path):
+    """A panel spanning two columns with its legend in a panel beside it, and three panels under it
+    (the CNN comparison's layout): one column, row by row and left to right, the legend's row only
+    as tall as the legend."""
+    with figures.style("en") as plt:
+        fig = plt.figure(figsize=(figures.MAX_WIDTH_IN, 8))
+        axes = fig.subplot_mosaic([["curve", "curve", "legend"], ["a", "b", "c"]])
+    for k in range(5):
+        axes["curve"].plot([0, 1], [0, k], label=f"model {k}")
+    axes["legend"].axis("off")
+    axes["legend"].legend(*axes["curve"].get_legend_handles_labels(), loc="center left")
+    for key in "abc":
+        axes[key].bar([0, 1], [1, 2])
+        axes[key].set_title(f"panel {key}")
+    with figures.style("en"):
+        figures.enforce_floor(fig, "en")
+        fig.tight_layout()
+        info = figures.save_phone(fig, tmp_path / "m.phone.png")
+    pyplot().close(fig)
+    assert info is not None and info["width_in"] == figures.PHONE_WIDTH_IN
+    boxes = [axes[key].get_position() for key in ("curve", "legend", "a", "b", "c")]
+    assert all(upper.y0 > lower.y1 for upper, lower in zip(boxes, boxes[1:], strict=False))  # reading order
+    assert all(abs(b.x0 - boxes[0].x0) < 0.05 for b in (boxes[0], *boxes[2:]))  # one column
+    assert boxes[1].height < 0.6 * boxes[0].height  # the legend's row: the legend's height
+
+
 def test_a_figure_not_on_one_grid_has_no_phone_rendition(tmp_path):
     fig, ax = figures.subplots("en", height=3)
     fig.add_axes((0.6, 0.6, 0.3, 0.3)).plot([0, 1])  # an inset placed by hand

@@ -7,7 +7,7 @@ for :math:`p = a \cdot n \cdot t`, :math:`\partial p/\partial a = n t`. Automati
 itself; because every local derivative is written with the same recorded operations, the backward
 pass is a graph too and can be differentiated again.
 
-Four claims, each with its panel (figure), finding and check, in this order:
+Four statements (``STATEMENTS``), each shown by panels (``PANELS``) and tested by checks (``CHECKS``):
 
 1. **The graph** (``autograd_apple.png``): book 1's apples, 2 at 100 yen with 10% tax, cost 220;
    backward gives :math:`\partial p/\partial a = 2.2`, :math:`\partial p/\partial n = 110`,
@@ -27,7 +27,6 @@ Four claims, each with its panel (figure), finding and check, in this order:
 from __future__ import annotations
 
 import time
-from contextlib import contextmanager
 
 import numpy as np
 
@@ -37,47 +36,27 @@ from ..autograd.drawing import build, layout
 from ..autograd.drawing.layout import columns
 from ..gradcheck import numerical_grad
 from ..models import MLP
-from ..nn import CrossEntropyLoss, Linear, ReLU, Sequential, blocks
+from ..nn import CrossEntropyLoss, Linear, ReLU, Sequential
 from . import figures
 from .backprop import SEED_NETWORK, SEED_PRINTED_GRADIENTS, SEED_TARGET, SEED_X
-from .base import ExperimentResult, checks, pick, save_figure, single_threaded, start
+from .base import ExperimentResult, pick, save_figure, single_threaded, start
+from .evidence import Check, Panel, Statement, claim, conclude, listing
 from .tables import Col, Table
 
 NAME = "autograd"
 TITLE = {"en": "Computational graphs and automatic differentiation", "ja": "計算グラフと自動微分"}
-CLAIMS = [
-    {"en": "A computation is a graph of simple operations, and backpropagation passes each node's local "
-           "derivative back along it: for 2 apples at 100 yen with 10% tax the price 220 has the derivatives "
-           "2.2 (apple), 110 (count) and 200 (tax).",
-     "ja": "計算は単純な演算のグラフであり、誤差逆伝播法は各ノードの局所的な微分をグラフに沿って逆向きに伝える。"
-           "100 円のりんご 2 個に消費税 10% で価格は 220 円、その微分はりんごの値段について 2.2、個数について 110、"
-           "消費税について 200 である。"},
-    {"en": "Automatic differentiation records that graph while the program runs and applies the chain rule "
-           "to it, so nobody writes backward: on the study report's 2-3-2 network it gives the gradients of "
-           "the hand-written layers.",
-     "ja": "自動微分はプログラムの実行中にそのグラフを記録して連鎖律を適用するので、誰も backward を書かなくてよい。"
-           "レポートの 2-3-2 ネットワークでは、手で書いた層の backward と同じ勾配が得られる。"},
-    {"en": "The backward pass is itself made of differentiable operations, so it can be differentiated "
-           "again: tanh's derivatives of order 1 to 4 follow one from another.",
-     "ja": "逆伝播そのものが微分可能な演算でできているので、さらに微分できる。tanh の 1 階から 4 階の導関数が"
-           "次々に得られる。"},
-    {"en": "It adds a fixed bookkeeping cost per operation to the same matrix products as the hand-written "
-           "layers, a share that shrinks as the network grows, while numerical differentiation costs orders of "
-           "magnitude more, and more as the number of parameters grows.",
-     "ja": "自動微分の計算コストは、手で書いた層と同じ行列積に、演算ごとの一定の記録の手間が加わるだけで、その割合は"
-           "ネットワークが大きくなるほど小さい。一方、数値微分は桁違いに遅く、パラメータ数とともにさらに遅くなる。"},
-]
-CLAIM = {lang: " ".join(c[lang] for c in CLAIMS) for lang in ("en", "ja")}
-
 # Book 1's names, as the figure labels its variables.
 NAMES = {"apple": {"en": "apple", "ja": "りんご"}, "apples": {"en": "apples", "ja": "りんごの個数"},
          "orange": {"en": "orange", "ja": "みかん"}, "oranges": {"en": "oranges", "ja": "みかんの個数"},
          "tax": {"en": "tax", "ja": "消費税"}, "apple_price": {"en": "apple price", "ja": "りんごの値段"},
          "orange_price": {"en": "orange price", "ja": "みかんの値段"}, "subtotal": {"en": "subtotal", "ja": "小計"},
          "price": {"en": "price", "ja": "支払金額"}}
-APPLES_EXPECTED = {"price": 220.0, "apple": 2.2, "apples": 110.0, "tax": 200.0}
-APPLES_ORANGES_EXPECTED = {"price": 715.0, "apple": 2.2, "apples": 110.0, "orange": 3.3, "oranges": 165.0,
-                           "tax": 650.0}
+# Book 1's figures 5-16 and 5-17: the values and the derivatives of the price, d_x = d price / d x.
+APPLES_EXPECTED = {"price": 220.0, "apple_price": 200.0, "d_apple": 2.2, "d_apples": 110.0, "d_tax": 200.0,
+                   "d_apple_price": 1.1}
+APPLES_ORANGES_EXPECTED = {"price": 715.0, "subtotal": 650.0, "d_apple": 2.2, "d_apples": 110.0, "d_orange": 3.3,
+                           "d_oranges": 165.0, "d_tax": 650.0, "d_subtotal": 1.1, "d_apple_price": 1.1,
+                           "d_orange_price": 1.1}
 BOOKKEEPING_BOUND = 2e-3      # seconds autograd may add to one gradient over the explicit layers
 
 
@@ -97,8 +76,9 @@ def apple_graphs(lang: str = "en") -> dict:
     price = _named(apple_price * tax, "price", lang)
     price.backward()
     first = {"tensors": (price, apple, apples, tax, apple_price),
-             "numbers": {"price": float(price), "apple": float(apple.grad), "apples": float(apples.grad),
-                         "tax": float(tax.grad)}}
+             "numbers": {"price": float(price), "apple_price": float(apple_price), "d_apple": float(apple.grad),
+                         "d_apples": float(apples.grad), "d_tax": float(tax.grad),
+                         "d_apple_price": float(apple_price.grad)}}
     a, n, o, m, t = (_leaf(v, k, lang) for v, k in ((100, "apple"), (2, "apples"), (150, "orange"),
                                                      (3, "oranges"), (1.1, "tax")))
     ap, op = _named(a * n, "apple_price", lang), _named(o * m, "orange_price", lang)
@@ -106,8 +86,10 @@ def apple_graphs(lang: str = "en") -> dict:
     total = _named(subtotal * t, "price", lang)
     total.backward()
     second = {"tensors": (total, a, n, o, m, t, ap, op, subtotal),
-              "numbers": {"price": float(total), "apple": float(a.grad), "apples": float(n.grad),
-                          "orange": float(o.grad), "oranges": float(m.grad), "tax": float(t.grad)}}
+              "numbers": {"price": float(total), "subtotal": float(subtotal), "d_apple": float(a.grad),
+                          "d_apples": float(n.grad), "d_orange": float(o.grad), "d_oranges": float(m.grad),
+                          "d_tax": float(t.grad), "d_subtotal": float(subtotal.grad),
+                          "d_apple_price": float(ap.grad), "d_orange_price": float(op.grad)}}
     return {"apples": first, "apples_and_oranges": second}
 
 
@@ -141,6 +123,7 @@ def seed_network() -> dict:
         "numbers": {
             "loss": float(loss),
             "dE_dW1": auto["W1"].tolist(),
+            "dE_du1": u1.grad.numpy().tolist(),
             "dE_du2": u2.grad.numpy().tolist(),
             "max_abs_diff_autograd_vs_explicit": max(float(np.abs(auto[k] - explicit[k]).max()) for k in auto),
             "max_abs_diff_to_seed_printed": max(float(np.abs(auto[k] - np.array(v)).max())
@@ -168,24 +151,17 @@ def tanh_derivatives(x, orders: int = 4) -> list:
     return found
 
 
-@contextmanager
-def one_core():
-    """All the work on the calling thread: BLAS on one thread and scratchdl's blocks in turn
-    (``nn.blocks.NUM_THREADS``), so that CPU time is the work's own, not idle threads' spinning."""
-    threads = blocks.NUM_THREADS
-    blocks.NUM_THREADS = 1
-    try:
-        with single_threaded():
-            yield
-    finally:
-        blocks.NUM_THREADS = threads
-
-
 def time_gradients(width: int, x, t, seed: int, repeats: int, numerical: bool = True) -> dict:
     """CPU seconds for one gradient of every parameter of MLP 64-width-width-10: explicit layers and
-    autograd (median of ``repeats``, the two alternating), numerical differentiation (once, when
-    ``numerical``; None otherwise). CPU time (``time.process_time``, the caller on one BLAS thread), so
-    that other programs on the machine change the comparison little (run it inside ``one_core``)."""
+    autograd (median of ``repeats``, the two alternating) and, when ``numerical``, numerical
+    differentiation (one gradient; None otherwise).
+
+    CPU time (``time.process_time``, the caller on one BLAS thread: run it inside
+    ``single_threaded``), so that waiting for the core does not count. Other jobs still slow every
+    step now and then (about 2x for a stretch, on a shared 2-core machine: caches and memory are
+    shared), so the three are measured over the same stretch of time, the numerical gradient one
+    parameter array at a time between the alternating steps, and their ratios compare like with
+    like."""
     model = MLP([64, width, width, 10], "relu", "he_normal", rng=np.random.default_rng(seed), dtype=np.float64)
     loss_fn = CrossEntropyLoss()
     params = from_nn.parameters(model)
@@ -200,20 +176,21 @@ def time_gradients(width: int, x, t, seed: int, repeats: int, numerical: bool = 
             p.zero_grad()
         F.cross_entropy(from_nn.forward(model, x, params), t).backward()
 
-    samples = {"explicit": [], "autograd": []}
-    for _ in range(repeats):
+    arrays = [p.data for _, p in model.named_parameters()] if numerical else []
+    due = [(k + 1) * repeats // (len(arrays) + 1) for k in range(len(arrays))]  # after which step each runs
+    samples = {"explicit": [], "autograd": [], "numerical": []}
+    for i in range(repeats):
         for name, step in (("explicit", explicit), ("autograd", autograd)):
             started = time.process_time()
             step()
             samples[name].append(time.process_time() - started)
-    times = {name: float(np.median(values)) for name, values in samples.items()}
+        for array in (a for a, after in zip(arrays, due, strict=True) if after == i):
+            started = time.process_time()
+            numerical_grad(lambda: loss_fn(model(x), t), array)
+            samples["numerical"].append(time.process_time() - started)
+    times = {name: float(np.median(samples[name])) for name in ("explicit", "autograd")}
     same = max(float(np.abs(params[k].grad.numpy() - p.grad).max()) for k, p in model.named_parameters())
-    seconds = None
-    if numerical:
-        started = time.process_time()
-        for _, p in model.named_parameters():
-            numerical_grad(lambda: loss_fn(model(x), t), p.data)
-        seconds = time.process_time() - started
+    seconds = float(sum(samples["numerical"])) if numerical else None
     return {"width": width, "parameters": model.num_parameters(), "explicit_seconds": times["explicit"],
             "autograd_seconds": times["autograd"], "numerical_seconds": seconds,
             "autograd_over_explicit": times["autograd"] / times["explicit"],
@@ -233,88 +210,211 @@ def run(out_dir, quick: bool = False, lang: str = "en", seed: int = 0) -> Experi
     tanh_errors = [float(np.abs(a - c).max()) for a, c in zip(by_autograd, closed, strict=True)]
     rng = np.random.default_rng(seed)       # the time does not depend on the values: a digits-sized batch
     x, t = rng.random((batch, 64)), rng.integers(0, 10, size=batch)
-    with one_core():
+    with single_threaded():
         timing = [time_gradients(w, x, t, seed, repeats, numerical=w in numeric) for w in numeric + wide]
 
-    apples, mixed = graphs["apples"]["numbers"], graphs["apples_and_oranges"]["numbers"]
     result.numbers = {
-        "apples": apples,
-        "apples_and_oranges": mixed,
+        "apple_graph": graphs["apples"]["numbers"],
+        "apple_and_orange_graph": graphs["apples_and_oranges"]["numbers"],
         "seed_network": seed_net["numbers"],
-        "tanh": {"orders": 4, "points": len(grid), "max_abs_error_vs_closed_form": tanh_errors[1:],
-                 "fourth_derivative_largest": float(np.abs(by_autograd[4]).max())},
+        "tanh": {"orders": 4, "points": len(grid), "range": [float(grid[0]), float(grid[-1])],
+                 "max_abs_error_vs_closed_form": tanh_errors[1:],
+                 "largest_abs_per_order": [float(np.abs(v).max()) for v in by_autograd[1:]]},
         "timing": timing,
         "batch": batch, "dtype": "float64", "blas_threads": 1,
     }
-    apples_ok = all(abs(apples[k] - v) < 1e-9 for k, v in APPLES_EXPECTED.items()) and \
-        all(abs(mixed[k] - v) < 1e-9 for k, v in APPLES_ORANGES_EXPECTED.items())
-    seed_numbers = seed_net["numbers"]
-    result.checks = checks(lang, [
-        ({"en": "apple graphs: 220 (2.2, 110, 200) and 715 (2.2, 110, 3.3, 165, 650), as in book 1",
-          "ja": "りんごのグラフ: 220 (2.2, 110, 200) と 715 (2.2, 110, 3.3, 165, 650)、書籍 1 と同じ"}, apples_ok),
-        ({"en": "2-3-2 network: autograd equals the hand-written backward (< 1e-12) and the seed's printed "
-                "gradients (< 1e-8)",
-          "ja": "2-3-2 ネットワーク: 自動微分の勾配が手書きの backward (< 1e-12) とレポートの印字 (< 1e-8) に一致"},
-         seed_numbers["max_abs_diff_autograd_vs_explicit"] < 1e-12 and seed_numbers["max_abs_diff_to_seed_printed"] < 1e-8),
-        ({"en": "tanh: autograd's derivatives of order 1-4 equal the closed forms (< 1e-12)",
-          "ja": "tanh: 自動微分による 1〜4 階の導関数が解析解に一致 (< 1e-12)"}, max(tanh_errors) < 1e-12),
-        ({"en": f"at every size autograd adds less than {BOOKKEEPING_BOUND * 1e3:g} ms to the explicit layers' "
-                f"time, a smaller share for the widest net than for the narrowest, with the same gradients "
-                f"(< 1e-12); numerical differentiation takes at least 10x autograd's time",
-          "ja": f"どの規模でも自動微分が明示的な層に加える時間は {BOOKKEEPING_BOUND * 1e3:g} ms 未満、その割合は最も広い"
-                f"ネットで最も狭いネットより小さく、勾配も同じ (< 1e-12)。数値微分は自動微分の 10 倍以上の時間がかかる"},
-         all(r["autograd_seconds"] - r["explicit_seconds"] < BOOKKEEPING_BOUND
-             and r["max_abs_diff_autograd_vs_explicit"] < 1e-12 for r in timing)
-         and timing[-1]["autograd_over_explicit"] < timing[0]["autograd_over_explicit"]
-         and all(r["numerical_over_autograd"] >= 10 for r in timing if r["numerical_seconds"] is not None)),
-    ])
-    result.notes += [pick(lang, note) for note in _notes(apples, mixed, seed_numbers, tanh_errors, timing)]
     _plot_apples(out_dir, result, lang, graphs)
     _plot_seed(out_dir, result, lang, seed_net)
     _plot_tanh(out_dir, result, lang, grid, by_autograd)
     _plot_timing(out_dir, result, lang, timing)
+    conclude(result, PANELS, CHECKS, quick)
     result.seconds = time.perf_counter() - started
     return result
 
 
-def _notes(apples, mixed, seed_numbers, tanh_errors, timing) -> list[dict]:
-    """One finding per claim, worded from this run's numbers."""
-    checked = [r for r in timing if r["numerical_seconds"] is not None][-1]
-    widest, narrowest = timing[-1], timing[0]
-    return [
-        {"en": f"Forward, the graph gives {apples['price']:.0f} yen; backward, each multiplication hands on the "
-               f"incoming derivative times the other factor: {apples['apple']:.3g} (apple), "
-               f"{apples['apples']:.3g} (count), {apples['tax']:.3g} (tax). With oranges: "
-               f"{mixed['price']:.0f} yen and {mixed['apple']:.3g}, {mixed['apples']:.3g}, {mixed['orange']:.3g}, "
-               f"{mixed['oranges']:.3g}, {mixed['tax']:.3g}.",
-         "ja": f"順伝播でグラフは {apples['price']:.0f} 円を与え、逆伝播では各乗算ノードが上流の微分にもう一方の"
-               f"入力を掛けて渡す: りんご {apples['apple']:.3g}、個数 {apples['apples']:.3g}、消費税 "
-               f"{apples['tax']:.3g}。みかんを加えると {mixed['price']:.0f} 円で {mixed['apple']:.3g}, "
-               f"{mixed['apples']:.3g}, {mixed['orange']:.3g}, {mixed['oranges']:.3g}, {mixed['tax']:.3g}。"},
-        {"en": f"On the 2-3-2 network autograd's gradients differ from the hand-written backward's by at most "
-               f"{seed_numbers['max_abs_diff_autograd_vs_explicit']:.1e} (float64); dE/dW1[0, 0] = "
-               f"{seed_numbers['dE_dW1'][0][0]:.8f}, as the seed prints.",
-         "ja": f"2-3-2 ネットワークで、自動微分の勾配と手書きの backward の差は最大 "
-               f"{seed_numbers['max_abs_diff_autograd_vs_explicit']:.1e} (float64)。dE/dW1[0, 0] = "
-               f"{seed_numbers['dE_dW1'][0][0]:.8f} はレポートの印字と同じ。"},
-        {"en": f"Each derivative of tanh came from the previous one by autograd; over [-4, 4] they differ from the "
-               f"closed forms by at most {max(tanh_errors):.1e}.",
-         "ja": f"tanh の各導関数は一つ前のものを自動微分して得た。[-4, 4] で解析解との差は最大 {max(tanh_errors):.1e}。"},
-        {"en": f"For an MLP with {checked['parameters']:,} parameters one gradient took "
-               f"{checked['explicit_seconds'] * 1e3:.2f} ms by the explicit layers, "
-               f"{checked['autograd_seconds'] * 1e3:.2f} ms by autograd and {checked['numerical_seconds']:.2f} s by "
-               f"numerical differentiation ({checked['numerical_over_autograd']:,.0f}x autograd's). Autograd's "
-               f"share over the explicit layers falls from {narrowest['autograd_over_explicit']:.2f}x "
-               f"({narrowest['parameters']:,} parameters) to {widest['autograd_over_explicit']:.2f}x "
-               f"({widest['parameters']:,}): its bookkeeping is a fixed cost per operation.",
-         "ja": f"パラメータ {checked['parameters']:,} 個の MLP で、勾配 1 回に明示的な層は "
-               f"{checked['explicit_seconds'] * 1e3:.2f} ms、自動微分は {checked['autograd_seconds'] * 1e3:.2f} ms、"
-               f"数値微分は {checked['numerical_seconds']:.2f} 秒 (自動微分の {checked['numerical_over_autograd']:,.0f} 倍)"
-               f" かかった。明示的な層に対する自動微分の時間の比は {narrowest['autograd_over_explicit']:.2f} 倍 "
-               f"(パラメータ {narrowest['parameters']:,} 個) から {widest['autograd_over_explicit']:.2f} 倍 "
-               f"({widest['parameters']:,} 個) に下がる。記録の手間は演算ごとの一定のコストだからである。"},
-    ]
+# ---- what the numbers say ------------------------------------------------------------------------
+def _is_book(numbers: dict, expected: dict) -> bool:
+    """The graph's price and derivatives are book 1's ``expected`` ones, to rounding."""
+    return all(abs(numbers[k] - v) < 1e-9 for k, v in expected.items())
 
+
+def _apples_finding(n: dict, lang: str) -> str:
+    a = n["apple_graph"]
+    return pick(lang, {
+        "en": f"forward, the graph gives {a['apple_price']:.0f} yen for the apples and {a['price']:.0f} yen with tax; "
+              f"backward, each × node hands on the incoming derivative times its other input: "
+              f"{a['d_apple_price']:.3g} (apple price), then {a['d_apple']:.3g} (apple), {a['d_apples']:.3g} (count) "
+              f"and {a['d_tax']:.3g} (tax).",
+        "ja": f"順伝播でグラフはりんごの値段 {a['apple_price']:.0f} 円、税込み {a['price']:.0f} 円を与え、逆伝播では各 × "
+              f"ノードが上流の微分にもう一方の入力を掛けて渡す: りんごの値段 {a['d_apple_price']:.3g}、そこから"
+              f"りんご {a['d_apple']:.3g}、個数 {a['d_apples']:.3g}、消費税 {a['d_tax']:.3g}。",
+    })
+
+
+def _oranges_finding(n: dict, lang: str) -> str:
+    m = n["apple_and_orange_graph"]
+    return pick(lang, {
+        "en": f"subtotal {m['subtotal']:.0f} yen, {m['price']:.0f} yen with tax; the + node passes the derivative it "
+              f"receives, {m['d_subtotal']:.3g}, unchanged to both prices ({m['d_apple_price']:.3g} and "
+              f"{m['d_orange_price']:.3g}), and the × nodes give {m['d_apple']:.3g} (apple), {m['d_apples']:.3g} "
+              f"(apples), {m['d_orange']:.3g} (orange), {m['d_oranges']:.3g} (oranges) and {m['d_tax']:.3g} (tax).",
+        "ja": f"小計 {m['subtotal']:.0f} 円、税込み {m['price']:.0f} 円。+ ノードは受け取った微分 {m['d_subtotal']:.3g} を"
+              f"そのまま両方の値段に流し ({m['d_apple_price']:.3g} と {m['d_orange_price']:.3g})、× ノードがりんご "
+              f"{m['d_apple']:.3g}、りんごの個数 {m['d_apples']:.3g}、みかん {m['d_orange']:.3g}、みかんの個数 "
+              f"{m['d_oranges']:.3g}、消費税 {m['d_tax']:.3g} を与える。",
+    })
+
+
+def _vector(values) -> str:
+    return "(" + ", ".join(f"{v:.4f}" for v in np.ravel(values)) + ")"
+
+
+def _seed_finding(n: dict, lang: str) -> str:
+    s = n["seed_network"]
+    return pick(lang, {
+        "en": f"E = {s['loss']:.4f}; backward leaves ∂E/∂u2 = {_vector(s['dE_du2'])} and ∂E/∂u1 = "
+              f"{_vector(s['dE_du1'])}; all the parameters' gradients differ from the hand-written backward's by at "
+              f"most {s['max_abs_diff_autograd_vs_explicit']:.1e} (float64) and from the seed's printed ones by "
+              f"{s['max_abs_diff_to_seed_printed']:.1e} (dE/dW1[0, 0] = {s['dE_dW1'][0][0]:.8f}).",
+        "ja": f"E = {s['loss']:.4f}。逆伝播は ∂E/∂u2 = {_vector(s['dE_du2'])}、∂E/∂u1 = {_vector(s['dE_du1'])} を"
+              f"残す。全パラメータの勾配と手書きの backward の差は最大 {s['max_abs_diff_autograd_vs_explicit']:.1e} "
+              f"(float64)、レポートに印字された値との差は {s['max_abs_diff_to_seed_printed']:.1e} "
+              f"(dE/dW1[0, 0] = {s['dE_dW1'][0][0]:.8f})。",
+    })
+
+
+def _tanh_finding(n: dict, lang: str) -> str:
+    t = n["tanh"]
+    lo, hi = t["range"]
+    peaks = listing(lang, [f"{v:.3g}" for v in t["largest_abs_per_order"]])
+    return pick(lang, {
+        "en": f"each of the {t['orders']} derivatives came from the previous one by autograd; on {t['points']} points "
+              f"in [{lo:g}, {hi:g}] they differ from the closed forms by at most "
+              f"{max(t['max_abs_error_vs_closed_form']):.1e}; their largest magnitudes (orders 1 to {t['orders']}): "
+              f"{peaks}.",
+        "ja": f"{t['orders']} 個の導関数はそれぞれ一つ前のものを自動微分して得た。[{lo:g}, {hi:g}] の {t['points']} 点で"
+              f"解析解との差は最大 {max(t['max_abs_error_vs_closed_form']):.1e}。各導関数の絶対値の最大 (1〜"
+              f"{t['orders']} 階): {peaks}。",
+    })
+
+
+def _timing_finding(n: dict, lang: str) -> str:
+    t = n["timing"]
+    first, last = t[0], t[-1]
+    numeric = [r for r in t if r["numerical_seconds"] is not None]
+    added = [1e3 * (r["autograd_seconds"] - r["explicit_seconds"]) for r in t]
+    return pick(lang, {
+        "en": f"from {first['parameters']:,} to {last['parameters']:,} parameters one gradient takes "
+              f"{1e3 * first['explicit_seconds']:.2f} to {1e3 * last['explicit_seconds']:.2f} ms by the explicit layers "
+              f"and {1e3 * first['autograd_seconds']:.2f} to {1e3 * last['autograd_seconds']:.2f} ms by autograd, which "
+              f"adds {min(added):.2f} to {max(added):.2f} ms: its ratio (×) falls from {first['autograd_over_explicit']:.2f}"
+              f" to {last['autograd_over_explicit']:.2f}. Numerical differentiation (up to {numeric[-1]['parameters']:,} "
+              f"parameters) takes {numeric[0]['numerical_seconds']:.3g} to {numeric[-1]['numerical_seconds']:.3g} s, "
+              f"{numeric[0]['numerical_over_autograd']:,.0f} to {numeric[-1]['numerical_over_autograd']:,.0f} times "
+              f"autograd's time.",
+        "ja": f"パラメータ {first['parameters']:,} から {last['parameters']:,} で、勾配 1 回に明示的な層は "
+              f"{1e3 * first['explicit_seconds']:.2f}〜{1e3 * last['explicit_seconds']:.2f} ミリ秒、自動微分は "
+              f"{1e3 * first['autograd_seconds']:.2f}〜{1e3 * last['autograd_seconds']:.2f} ミリ秒かかり、自動微分が加える"
+              f"時間は {min(added):.2f}〜{max(added):.2f} ミリ秒。比 (×) は {first['autograd_over_explicit']:.2f} から "
+              f"{last['autograd_over_explicit']:.2f} に下がる。数値微分 (パラメータ {numeric[-1]['parameters']:,} 個まで) は"
+              f" {numeric[0]['numerical_seconds']:.3g}〜{numeric[-1]['numerical_seconds']:.3g} 秒で、自動微分の "
+              f"{numeric[0]['numerical_over_autograd']:,.0f}〜{numeric[-1]['numerical_over_autograd']:,.0f} 倍。",
+    })
+
+
+STATEMENTS = [
+    Statement("graph", {
+        "en": "A computation is a graph of simple operations, and backpropagation passes each node's local "
+              "derivative back along it: for 2 apples at 100 yen with 10% tax the price 220 has the derivatives "
+              "2.2 (apple), 110 (count) and 200 (tax).",
+        "ja": "計算は単純な演算のグラフであり、誤差逆伝播法は各ノードの局所的な微分をグラフに沿って逆向きに伝える。"
+              "100 円のりんご 2 個に消費税 10% で価格は 220 円、その微分はりんごの値段について 2.2、個数について 110、"
+              "消費税について 200 である。"}),
+    Statement("recorded", {
+        "en": "Automatic differentiation records that graph while the program runs and applies the chain rule "
+              "to it, so nobody writes backward: on the study report's 2-3-2 network it gives the gradients of "
+              "the hand-written layers.",
+        "ja": "自動微分はプログラムの実行中にそのグラフを記録して連鎖律を適用するので、誰も backward を書かなくてよい。"
+              "レポートの 2-3-2 ネットワークでは、手で書いた層の backward と同じ勾配が得られる。"}),
+    Statement("higher", {
+        "en": "The backward pass is itself made of differentiable operations, so it can be differentiated "
+              "again: tanh's derivatives of order 1 to 4 follow one from another.",
+        "ja": "逆伝播そのものが微分可能な演算でできているので、さらに微分できる。tanh の 1 階から 4 階の導関数が"
+              "次々に得られる。"}),
+    Statement("cost", {
+        "en": "It adds a fixed bookkeeping cost per operation to the same matrix products as the hand-written "
+              "layers, a share that shrinks as the network grows, while numerical differentiation costs orders of "
+              "magnitude more, and more as the number of parameters grows.",
+        "ja": "自動微分の計算コストは、手で書いた層と同じ行列積に、演算ごとの一定の記録の手間が加わるだけで、その割合は"
+              "ネットワークが大きくなるほど小さい。一方、数値微分は桁違いに遅く、パラメータ数とともにさらに遅くなる。"}),
+]
+CLAIM = claim(STATEMENTS)
+
+PANELS = [
+    Panel("apples", "autograd_apple.png", {"en": "Apples (figure 1, top)", "ja": "りんご (図1 上)"},
+          _apples_finding),
+    Panel("oranges", "autograd_apple.png", {"en": "Apples and oranges (figure 1, bottom)",
+                                            "ja": "りんごとみかん (図1 下)"}, _oranges_finding),
+    Panel("seed", "autograd_seed_graph.png", {"en": "The 2-3-2 network's graph (figure 2)",
+                                              "ja": "2-3-2 ネットワークのグラフ (図2)"}, _seed_finding),
+    Panel("tanh", "autograd_tanh.png", {"en": "tanh and its derivatives (figure 3)",
+                                        "ja": "tanh とその導関数 (図3)"}, _tanh_finding),
+    Panel("timing", "autograd_timing.png", {"en": "Time of one gradient (figure 4)", "ja": "勾配 1 回分の時間 (図4)"},
+          _timing_finding),
+]
+
+
+def _numerical_rows(n: dict) -> list[dict]:
+    """The timed nets that numerical differentiation ran on (the narrower ones)."""
+    return [r for r in n["timing"] if r["numerical_seconds"] is not None]
+
+
+def _share_falls(n: dict) -> bool:
+    """Autograd's ratio to the explicit layers on each wide net is below its ratio on every narrower net."""
+    wide = [r["autograd_over_explicit"] for r in n["timing"] if r["numerical_seconds"] is None]
+    return bool(wide) and max(wide) < min(r["autograd_over_explicit"] for r in _numerical_rows(n))
+
+
+CHECKS = [
+    Check("apples", {"en": "apples: 220 yen and the derivatives 2.2, 110, 200 (and 1.1 at the apple price), as in "
+                           "book 1",
+                     "ja": "りんご: 220 円、微分 2.2, 110, 200 (りんごの値段で 1.1)、書籍 1 と同じ"}, "graph", ("apples",),
+          lambda n: _is_book(n["apple_graph"], APPLES_EXPECTED)),
+    Check("oranges", {"en": "apples and oranges: 715 yen and the derivatives 2.2, 110, 3.3, 165, 650 (and 1.1 on "
+                            "each side of the + node), as in book 1",
+                      "ja": "りんごとみかん: 715 円、微分 2.2, 110, 3.3, 165, 650 (+ ノードの前後で 1.1)、書籍 1 と同じ"}, "graph", ("oranges",),
+          lambda n: _is_book(n["apple_and_orange_graph"], APPLES_ORANGES_EXPECTED)),
+    Check("explicit", {"en": "2-3-2 network: autograd's gradients equal the hand-written backward's (< 1e-12)",
+                       "ja": "2-3-2 ネットワーク: 自動微分の勾配が手書きの backward の勾配に一致 (< 1e-12)"},
+          "recorded", ("seed",), lambda n: n["seed_network"]["max_abs_diff_autograd_vs_explicit"] < 1e-12),
+    Check("printed", {"en": "2-3-2 network: autograd's gradients equal the ones the seed prints (< 1e-8)",
+                      "ja": "2-3-2 ネットワーク: 自動微分の勾配がレポートに印字された値に一致 (< 1e-8)"},
+          "recorded", ("seed",), lambda n: n["seed_network"]["max_abs_diff_to_seed_printed"] < 1e-8),
+    Check("same_gradients", {"en": "every timed MLP: autograd's gradients equal the explicit layers' (< 1e-12)",
+                             "ja": "計時したどの MLP でも自動微分の勾配が明示的な層の勾配に一致 (< 1e-12)"},
+          "recorded", (), lambda n: all(r["max_abs_diff_autograd_vs_explicit"] < 1e-12 for r in n["timing"])),
+    Check("tanh", {"en": "tanh: autograd's derivatives of order 1 to 4 equal the closed forms (< 1e-12)",
+                   "ja": "tanh: 自動微分による 1〜4 階の導関数が解析解に一致 (< 1e-12)"}, "higher", ("tanh",),
+          lambda n: len(n["tanh"]["max_abs_error_vs_closed_form"]) == 4
+          and max(n["tanh"]["max_abs_error_vs_closed_form"]) < 1e-12),
+    Check("bookkeeping", {"en": f"at every size autograd adds less than {BOOKKEEPING_BOUND * 1e3:g} ms to the explicit "
+                                f"layers' time",
+                          "ja": f"どの規模でも自動微分が明示的な層に加える時間は {BOOKKEEPING_BOUND * 1e3:g} ミリ秒未満"},
+          "cost", ("timing",),
+          lambda n: all(r["autograd_seconds"] - r["explicit_seconds"] < BOOKKEEPING_BOUND for r in n["timing"])),
+    Check("share", {"en": "autograd's time over the explicit layers' is lower on every net too wide for numerical "
+                          "differentiation than on any narrower net",
+                    "ja": "明示的な層に対する自動微分の時間の比は、数値微分を行わない広いネットのどれでも、それより狭いどの"
+                          "ネットよりも小さい"},
+          "cost", ("timing",), _share_falls),
+    Check("numerical", {"en": "numerical differentiation takes over 100 times autograd's time at every size it ran",
+                        "ja": "数値微分は実行したどの規模でも自動微分の 100 倍を超える時間がかかる"},
+          "cost", ("timing",), lambda n: min(r["numerical_over_autograd"] for r in _numerical_rows(n)) > 100),
+    Check("numerical_grows", {"en": "numerical differentiation takes longer at every larger size",
+                              "ja": "数値微分の時間は規模が大きくなるたびに増える"}, "cost", ("timing",),
+          lambda n: all(a["numerical_seconds"] < b["numerical_seconds"]
+                        for a, b in zip(_numerical_rows(n), _numerical_rows(n)[1:], strict=False))),
+]
 
 # ---- figures -------------------------------------------------------------------------------------
 SYMBOLS = {"Mul": "×", "Add": "+", "MatMul": "@", "ReLU": "ReLU", "CrossEntropy": "cross\nentropy"}
@@ -479,14 +579,14 @@ def _plot_timing(out_dir, result, lang, timing) -> None:
 
 TABLES = [
     Table({"en": "Book 1's graphs: the price and its derivatives", "ja": "書籍 1 のグラフ: 支払金額とその微分"},
-          columns=[Col("apples/price", {"en": "apples: price", "ja": "りんご: 支払金額"}),
-                   Col("apples/apple", {"en": "apples: d apple", "ja": "りんご: d りんご"}),
-                   Col("apples/apples", {"en": "apples: d count", "ja": "りんご: d 個数"}),
-                   Col("apples/tax", {"en": "apples: d tax", "ja": "りんご: d 消費税"}),
-                   Col("apples_and_oranges/price", {"en": "with oranges: price", "ja": "みかんも: 支払金額"}),
-                   Col("apples_and_oranges/orange", {"en": "with oranges: d orange", "ja": "みかんも: d みかん"}),
-                   Col("apples_and_oranges/oranges", {"en": "with oranges: d oranges", "ja": "みかんも: d みかんの個数"}),
-                   Col("apples_and_oranges/tax", {"en": "with oranges: d tax", "ja": "みかんも: d 消費税"})]),
+          columns=[Col("apple_graph/price", {"en": "apples: price", "ja": "りんご: 支払金額"}),
+                   Col("apple_graph/d_apple", {"en": "apples: d apple", "ja": "りんご: d りんご"}),
+                   Col("apple_graph/d_apples", {"en": "apples: d count", "ja": "りんご: d 個数"}),
+                   Col("apple_graph/d_tax", {"en": "apples: d tax", "ja": "りんご: d 消費税"}),
+                   Col("apple_and_orange_graph/price", {"en": "with oranges: price", "ja": "みかんも: 支払金額"}),
+                   Col("apple_and_orange_graph/d_orange", {"en": "with oranges: d orange", "ja": "みかんも: d みかん"}),
+                   Col("apple_and_orange_graph/d_oranges", {"en": "with oranges: d oranges", "ja": "みかんも: d みかんの個数"}),
+                   Col("apple_and_orange_graph/d_tax", {"en": "with oranges: d tax", "ja": "みかんも: d 消費税"})]),
     Table({"en": "Time of one gradient: explicit layers, autograd, numerical differentiation",
            "ja": "勾配 1 回分の時間: 明示的な層、自動微分、数値微分"}, rows="timing",
           row_header={"en": "width w", "ja": "幅 w"}, row_label="timing/{row}/width",

@@ -122,18 +122,21 @@ def effective_px(min_font_pt: float, width_in: float, rendered_css_px: float) ->
 
 # ---- the phone rendition -----------------------------------------------------------------------
 def _panels(fig):
-    """The visible axes of ``fig`` with their cell in its grid: [(ax, row, col)], rows, cols, height
-    ratios; None if some visible axes is not a single cell of one common grid."""
+    """The visible axes of ``fig`` with their cell in its grid: [(ax, row, col)] (col: the first
+    column of a panel that spans several, as ``subplot_mosaic`` makes), rows, cols, height ratios,
+    and whether some panel spans columns; None if some visible axes is not within one row of one
+    common grid."""
     axes = [ax for ax in fig.axes if ax.get_visible()]
     specs = [ax.get_subplotspec() for ax in axes]
     if not axes or any(s is None for s in specs):
         return None
     grid = specs[0].get_gridspec()
-    if any(s.get_gridspec() is not grid or len(s.rowspan) != 1 or len(s.colspan) != 1 for s in specs):
+    if any(s.get_gridspec() is not grid or len(s.rowspan) != 1 for s in specs):
         return None
     rows, cols = grid.get_geometry()
     cells = [(ax, s.rowspan.start, s.colspan.start) for ax, s in zip(axes, specs, strict=True)]
-    return cells, rows, cols, list(grid.get_height_ratios() or [1.0] * rows)
+    spanning = any(len(s.colspan) > 1 for s in specs)
+    return cells, rows, cols, list(grid.get_height_ratios() or [1.0] * rows), spanning
 
 
 def _is_image_grid(cells) -> bool:
@@ -190,41 +193,78 @@ def _wrap(text, width_in: float, fig) -> None:
 
 def phone_layout(fig) -> bool:
     """Move ``fig``'s panels into the phone layout, ``PHONE_WIDTH_IN`` wide; False if its panels are
-    not one grid of single cells (the figure is left as it was).
+    not within the rows of one grid (the figure is left as it was).
 
     Row r of a desktop grid with C columns becomes ceil(C / c) rows of c columns: c = 1 stacks plot
     panels (two columns for more than four narrow ones), each as tall as a desktop row within
-    ``PLOT_ROW_IN``; an image grid gets as many columns as fit (``_image_grid``). Tick labels that
-    shared axes hid are shown again, since a stacked panel no longer sits beside the one that showed
-    them; titles wrap to their panel's width, the figure's title to the figure's."""
+    ``PLOT_ROW_IN``; an image grid gets as many columns as fit (``_image_grid``). Where a panel
+    spans columns (``subplot_mosaic``), every panel gets a row of its own, in reading order
+    (``_stack``). Tick labels that shared axes hid are shown again, since a stacked panel no longer
+    sits beside the one that showed them; titles wrap to their panel's width, the figure's title to
+    the figure's."""
     found = _panels(fig)
     if found is None:
         return False
-    cells, rows, cols, ratios = found
+    cells, rows, cols, ratios, spanning = found
+    image_grid = _is_image_grid(cells)
+    if spanning and image_grid:
+        return False
     width, height = fig.get_size_inches()
     fig.draw_without_rendering()
     top = 0.0
     if fig._suptitle is not None and fig._suptitle.get_text():
         _wrap(fig._suptitle, PHONE_WIDTH_IN - 0.4, fig)
         top = _extent_in([fig._suptitle], fig, 1) + 0.15
-    if _is_image_grid(cells):
-        per_row, row_in = _image_grid(fig, cells, cols)
+    plot_row_in = min(max(height / rows, PLOT_ROW_IN[0]), PLOT_ROW_IN[1])
+    if spanning:
+        _stack(fig, cells, ratios, plot_row_in, top)
     else:
-        narrow = len(cells) > 4 and PHONE_WIDTH_IN / (width / cols) >= 1.5
-        per_row, row_in = (2 if narrow and cols > 1 else 1), min(max(height / rows, PLOT_ROW_IN[0]), PLOT_ROW_IN[1])
-    chunks = math.ceil(cols / per_row)
-    fig.set_size_inches(PHONE_WIDTH_IN, sum(ratios) / max(ratios) * chunks * row_in + top + 0.2)
-    grid = fig.add_gridspec(rows * chunks, per_row, height_ratios=[r for r in ratios for _ in range(chunks)])
-    for ax, row, col in cells:
-        ax.set_subplotspec(grid[row * chunks + col // per_row, col % per_row])
-        if len(ax.get_shared_y_axes().get_siblings(ax)) > 1:
-            ax.yaxis.set_tick_params(labelleft=True)
-        if len(ax.get_shared_x_axes().get_siblings(ax)) > 1:
-            ax.xaxis.set_tick_params(labelbottom=True)
+        if image_grid:
+            per_row, row_in = _image_grid(fig, cells, cols)
+        else:
+            narrow = len(cells) > 4 and PHONE_WIDTH_IN / (width / cols) >= 1.5
+            per_row, row_in = (2 if narrow and cols > 1 else 1), plot_row_in
+        chunks = math.ceil(cols / per_row)
+        fig.set_size_inches(PHONE_WIDTH_IN, sum(ratios) / max(ratios) * chunks * row_in + top + 0.2)
+        grid = fig.add_gridspec(rows * chunks, per_row, height_ratios=[r for r in ratios for _ in range(chunks)])
+        for ax, row, col in cells:
+            ax.set_subplotspec(grid[row * chunks + col // per_row, col % per_row])
+            _show_shared_ticks(ax)
     fig.tight_layout()
     for ax, _, _ in cells:  # a title no wider than its panel (centred on it, it would leave the figure)
         _wrap(ax.title, ax.get_position().width * PHONE_WIDTH_IN + 0.2, fig)
     return True
+
+
+def _show_shared_ticks(ax) -> None:
+    """Tick labels that shared axes hid, shown again: a stacked panel no longer sits beside the one
+    that showed them."""
+    if len(ax.get_shared_y_axes().get_siblings(ax)) > 1:
+        ax.yaxis.set_tick_params(labelleft=True)
+    if len(ax.get_shared_x_axes().get_siblings(ax)) > 1:
+        ax.xaxis.set_tick_params(labelbottom=True)
+
+
+def _aside_in(ax, fig) -> float | None:
+    """The height in inches of a panel that only holds a legend (its axis off, nothing drawn: the
+    legend of a panel beside it), its legend's height; None for a panel that draws something."""
+    legend = ax.get_legend()
+    if ax.axison or legend is None or ax.lines or ax.patches or ax.collections or ax.images:
+        return None
+    return legend.get_window_extent(fig.canvas.get_renderer()).height / fig.dpi + 0.2
+
+
+def _stack(fig, cells, ratios, row_in: float, top: float) -> None:
+    """Panels of a grid where some span columns, stacked one per row in reading order (row by row,
+    left to right), each as tall as its desktop row's share of ``row_in``; a legend-only panel as
+    tall as its legend."""
+    order = sorted(cells, key=lambda cell: (cell[1], cell[2]))
+    heights = [_aside_in(ax, fig) or ratios[row] / max(ratios) * row_in for ax, row, _ in order]
+    fig.set_size_inches(PHONE_WIDTH_IN, sum(heights) + top + 0.2)
+    grid = fig.add_gridspec(len(order), 1, height_ratios=heights)
+    for k, (ax, _, _) in enumerate(order):
+        ax.set_subplotspec(grid[k, 0])
+        _show_shared_ticks(ax)
 
 
 _PHONE = contextvars.ContextVar("scratchdl_phone_renditions", default=False)
