@@ -44,8 +44,10 @@ SEED_PRINTED_GRADIENTS = {  # "偏微分_重み1" ... as printed in the seed (8 
 }
 
 
-def seed_example() -> dict:
-    """Backprop and numerical gradients of the seed's network, and the seed's printed ones."""
+def seed_backprop() -> tuple[dict, object]:
+    """The seed's network as explicit layers (float64, its weights), one backward pass on its input
+    and target: its parameters by the seed's names (``W1``, ``b1``, ``W2``, ``b2``) and its loss as a
+    function of nothing (for numerical differentiation)."""
     net = Sequential(Linear(2, 3, dtype=np.float64), ReLU(), Linear(3, 2, dtype=np.float64))
     first, second = net[0], net[2]
     first.weight.data[...], first.bias.data[...] = SEED_NETWORK["W1"], SEED_NETWORK["b1"]
@@ -56,8 +58,14 @@ def seed_example() -> dict:
     net.zero_grad()
     net.backward(loss_fn.backward())
     params = {"W1": first.weight, "b1": first.bias, "W2": second.weight, "b2": second.bias}
+    return params, lambda: loss_fn(net(x), t)
+
+
+def seed_example() -> dict:
+    """Backprop and numerical gradients of the seed's network, and the seed's printed ones."""
+    params, loss = seed_backprop()
     backprop = {k: p.grad.copy() for k, p in params.items()}
-    numeric = {k: numerical_grad(lambda: loss_fn(net(x), t), p.data) for k, p in params.items()}
+    numeric = {k: numerical_grad(loss, p.data) for k, p in params.items()}
     return {
         "backprop_W1": backprop["W1"].tolist(),
         "max_abs_diff_to_seed_printed": max(float(np.abs(backprop[k] - np.array(v)).max())

@@ -36,9 +36,9 @@ from ..autograd.drawing import build, layout
 from ..autograd.drawing.layout import columns
 from ..gradcheck import numerical_grad
 from ..models import MLP
-from ..nn import CrossEntropyLoss, Linear, ReLU, Sequential
+from ..nn import CrossEntropyLoss
 from . import figures
-from .backprop import SEED_NETWORK, SEED_PRINTED_GRADIENTS, SEED_TARGET, SEED_X
+from .backprop import SEED_NETWORK, SEED_PRINTED_GRADIENTS, SEED_TARGET, SEED_X, seed_backprop
 from .base import ExperimentResult, pick, save_figure, single_threaded, start
 from .evidence import Check, Panel, Statement, claim, conclude, listing
 from .tables import Col, Table
@@ -95,16 +95,8 @@ def apple_graphs(lang: str = "en") -> dict:
 
 def seed_network() -> dict:
     """The 2-3-2 exercise through autograd, against the explicit layers and the seed's printed numbers."""
-    net = Sequential(Linear(2, 3, dtype=np.float64), ReLU(), Linear(3, 2, dtype=np.float64))
-    first, second = net[0], net[2]
-    first.weight.data[...], first.bias.data[...] = SEED_NETWORK["W1"], SEED_NETWORK["b1"]
-    second.weight.data[...], second.bias.data[...] = SEED_NETWORK["W2"], SEED_NETWORK["b2"]
+    explicit = {k: p.grad for k, p in seed_backprop()[0].items()}
     x, t = np.array(SEED_X), np.array(SEED_TARGET)
-    loss_fn = CrossEntropyLoss()
-    loss_fn(net(x), t)
-    net.zero_grad()
-    net.backward(loss_fn.backward())
-    explicit = {"W1": first.weight.grad, "b1": first.bias.grad, "W2": second.weight.grad, "b2": second.bias.grad}
     p = {k: Tensor(np.array(v), requires_grad=True, name=k) for k, v in SEED_NETWORK.items()}
     xt = Tensor(x, name="x")
     u1 = (xt @ p["W1"] + p["b1"]).retain_grad()
