@@ -58,7 +58,7 @@ def test_a_trained_run_and_the_dot_text(cli, tmp_path):
     (["simple_cnn", "--out", "{tmp}/g.png"], "needs Graphviz's dot program, which is not installed"),
     (["simple_cnn", "--out", "{tmp}/g.jpg"],
      "--out {tmp}/g.jpg: the file name must end in .svg, .dot, .png, .pdf"),
-    (["simple_cnn", "--out", "{tmp}"], "is a folder"),
+    (["simple_cnn", "--out", "{tmp}"], "is a folder; give a file name such as {tmp}/graph.svg"),
     (["simple_cnn", "--input-shape", "1,28", "--out", "{tmp}/g.svg"], "--input-shape: expected C,H,W"),
     (["{tmp}", "--out", "{tmp}/g.svg"], "not a scratchdl checkpoint"),
 ])

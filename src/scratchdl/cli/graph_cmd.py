@@ -69,7 +69,7 @@ def run(args) -> int:
     from ..autograd import functional as F
     from ..autograd.drawing import FORMATS, draw
 
-    out = paths.output_file(args.out, "--out")
+    out = paths.output_file(args.out, "--out", example="graph.svg")
     if out.suffix.lower() not in FORMATS:
         raise ConfigError(f"--out {out}: the file name must end in {', '.join(FORMATS)}")
     model, name, shape = _source(args)

@@ -78,12 +78,12 @@ def output_folder(path, option: str, empty: bool = False) -> Path:
     return path
 
 
-def output_file(path, option: str) -> Path:
+def output_file(path, option: str, example: str = "model.onnx") -> Path:
     """A file the command may create or replace, tried with a probe file in its folder (``os.access``
-    says yes to root even on a read-only mount)."""
+    says yes to root even on a read-only mount); ``example`` is a file name the error suggests."""
     path = Path(path).expanduser()
     if path.is_dir():
-        raise PathError(f"{option} {path}: is a folder; give a file name such as {path / 'model.onnx'}")
+        raise PathError(f"{option} {path}: is a folder; give a file name such as {path / example}")
     folder = path.parent
     while not folder.exists() and folder != folder.parent:
         folder = folder.parent
