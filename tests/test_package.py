@@ -1,16 +1,19 @@
 """``import scratchdl`` is light (NumPy only) and reaches every public subpackage on first use."""
 
 import json
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import scratchdl
 
-PUBLIC = ["autograd", "checkpoint", "data", "experiments", "functions", "gradcheck", "interop", "models",
-          "nn", "optim", "train"]
+README = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+TABLE = README.split("## What is in it")[1].split("\n## ")[0]
+PUBLIC = re.findall(r"^\| `scratchdl\.(\w+)` \|", TABLE, flags=re.M)  # the modules the README lists
 
 
 def run(code: str) -> dict:
@@ -23,6 +26,11 @@ def test_import_loads_numpy_only():
     loaded = run("import json, sys, scratchdl; print(json.dumps(sorted(sys.modules)))")
     assert not any(m.split(".")[0] in ("matplotlib", "torch", "scipy", "safetensors") for m in loaded)
     assert [m for m in loaded if m.startswith("scratchdl.")] == ["scratchdl.backend", "scratchdl.errors"]
+
+
+def test_the_readme_table_names_every_public_subpackage():
+    assert {"autograd", "common", "nn", "playground", "train"} <= set(PUBLIC)
+    assert set(PUBLIC) <= set(scratchdl.SUBPACKAGES)
 
 
 @pytest.mark.parametrize("name", PUBLIC)

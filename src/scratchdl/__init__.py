@@ -15,8 +15,8 @@ __version__ = "0.1.0"
 # The public subpackages, imported on first use (PEP 562). Any other submodule (a new one such as
 # ``export``) is reachable the same way; list it here to show it in ``dir(scratchdl)``.
 SUBPACKAGES = (
-    "autograd", "backend", "checkpoint", "common", "data", "errors", "experiments", "functions", "gradcheck",
-    "interop", "models", "nn", "optim", "train",
+    "autograd", "backend", "checkpoint", "common", "data", "distributed", "errors", "experiments", "export",
+    "functions", "gradcheck", "interop", "models", "nn", "optim", "playground", "train",
 )
 
 
