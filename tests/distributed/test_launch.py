@@ -155,3 +155,36 @@ def test_one_process_needs_no_mpi(no_mpi4py):
     assert (world.rank, world.size) == (0, 1)
     assert world.allgather("x") == ["x"] and world.bcast(3) == 3
 
+
+
+class Rank1Of2(distributed.Comm):
+    """Rank 1 of a pretend pair whose rank 0 failed its setup with status 2 (what allgather brings)."""
+
+    def __init__(self):
+        super().__init__(None)
+        self.rank, self.size = 1, 2
+
+    def allgather(self, obj):
+        return [(0, 2), obj]
+
+
+def test_a_rank_whose_setup_passed_stops_quietly_with_the_failed_ranks_status(capsys):
+    runner = distributed.RankRunner(Rank1Of2(), "scratchdl train")
+    trained = []
+
+    def main():
+        runner.ready()
+        trained.append(1)
+        return 0
+
+    assert runner.run(main) == 2
+    assert trained == [] and capsys.readouterr().err == ""  # rank 0 says why
+
+
+def test_abort_in_one_process_exits_with_the_status():
+    with pytest.raises(SystemExit) as stopped:
+        distributed.Comm(None).abort(3)
+    assert stopped.value.code == 3
+    with pytest.raises(SystemExit) as stopped:
+        distributed.Comm(None).abort()
+    assert stopped.value.code == 1

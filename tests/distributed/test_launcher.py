@@ -14,6 +14,8 @@ from scratchdl.distributed.launcher import (
     SYSTEM_MPI_HINT,
     Launcher,
     launcher,
+    launcher_rank,
+    launcher_size,
     library_name,
     mismatch_after_init,
     mismatch_before_init,
@@ -41,6 +43,25 @@ SRUN = Launcher("Slurm", 4, 3, "SLURM_STEP_NUM_TASKS=4")
 ])
 def test_the_launcher_is_read_from_its_environment(environ, expected):
     assert launcher(environ) == expected
+
+
+def test_the_count_and_rank_a_launcher_gives():
+    assert (launcher_size({"OMPI_COMM_WORLD_SIZE": "3", "OMPI_COMM_WORLD_RANK": "2"}),
+            launcher_rank({"OMPI_COMM_WORLD_SIZE": "3", "OMPI_COMM_WORLD_RANK": "2"})) == (3, 2)
+    assert (launcher_size({}), launcher_rank({})) == (1, 0)  # no launcher: one process, rank 0
+
+
+def test_the_fix_names_the_mpiexec_of_this_environment_when_it_has_one(tmp_path, monkeypatch):
+    python = tmp_path / "bin" / "python"
+    python.parent.mkdir()
+    monkeypatch.setattr(sys, "executable", str(python))
+    without = mismatch_before_init(ORTE, "MPICH 5.0.2")
+    assert ("start the job with the mpiexec of MPICH 5.0.2 (activate the environment that holds mpi4py), "
+            "or install mpi4py") in without
+    (python.parent / "mpiexec").touch()
+    beside = mismatch_before_init(ORTE, "MPICH 5.0.2")
+    assert f"start the job with the mpiexec of this Python environment ({python.parent / 'mpiexec'}), " \
+           "or install mpi4py" in beside
 
 
 def test_library_names():

@@ -53,3 +53,9 @@ def test_batch_sizes_that_leave_a_rank_without_samples_are_refused():
     check_batch_size(1, 9, 1)
     with pytest.raises(ConfigError, match="rank must be in"):
         ShardedLoader(dataset(9), batch_size=3, rank=2, size=2)
+
+
+def test_a_printed_loader_says_its_rank():
+    assert repr(ShardedLoader(dataset(10), batch_size=4, rank=1, size=2)) == (
+        "ShardedLoader(rank 1/2, 'ids', batch_size=4, shuffle=True, drop_last=False, seed=0, "
+        "3 batches/epoch)")

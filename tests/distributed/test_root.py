@@ -1,0 +1,60 @@
+"""Work rank 0 does for the job, seen from the other ranks, in one process: a pretend rank 1 whose
+non-blocking broadcast brings rank 0's status."""
+
+import numpy as np
+import pytest
+
+from scratchdl.distributed import Comm, RankRunner, RootFailed, root_first, run_on_root
+
+
+class Request:
+    def __init__(self, tests_until_done=2):
+        self.left = tests_until_done
+
+    def Test(self):  # noqa: N802  (mpi4py's name)
+        self.left -= 1
+        return self.left <= 0
+
+
+class RootSays:
+    """mpi4py's communicator as rank 1 sees it: ``Ibcast`` brings rank 0's status."""
+
+    def __init__(self, status):
+        self.status = status
+
+    def Ibcast(self, buffer, root=0):  # noqa: N802
+        assert root == 0
+        buffer[...] = self.status
+        return Request()
+
+
+class Rank1(Comm):
+    def __init__(self, status):
+        super().__init__(None)
+        self.mpi, self.rank, self.size = RootSays(status), 1, 2
+
+    def allgather(self, obj):  # in setup, rank 0 reports its own failure: (rank, status), else None
+        return [(0, int(self.mpi.status)) if self.mpi.status else None, obj]
+
+
+def test_a_download_that_failed_on_rank_0_stops_rank_1_with_its_status(capsys):
+    fetched = []
+    with pytest.raises(RootFailed) as failed:
+        root_first(Rank1(2), lambda: fetched.append(1))
+    assert failed.value.exit_code == 2 and str(failed.value) == "rank 0 failed with status 2"
+    assert fetched == []  # rank 1 does not repeat the failed download
+    runner = RankRunner(Rank1(2), "scratchdl train")
+    assert runner.run(lambda: root_first(runner.comm, lambda: None)) == 2
+    assert capsys.readouterr().err == ""  # rank 0 says why, not rank 1
+
+
+def test_rank_1_reads_what_rank_0_fetched():
+    assert root_first(Rank1(0), lambda: "files") == "files"
+
+
+@pytest.mark.parametrize("status", [0, 3])
+def test_a_command_run_by_rank_0_alone_gives_every_rank_its_status(status):
+    ran = []
+    assert run_on_root(Rank1(status), lambda: ran.append(1) or 0) == status
+    assert ran == []
+    assert run_on_root(Comm(None), lambda: np.int64(4)) == 4  # one process: runs it
