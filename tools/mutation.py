@@ -103,8 +103,33 @@ def refresh(name: str, spec: dict) -> Path:
                 not copy.exists() or copy.read_bytes() != source.read_bytes()):
             copy.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, copy)
+    before = _selection(work)
     configure(work, spec)
+    if set(before) <= set(_selection(work)):
+        _keep_results_for_added_tests(work)
     return work
+
+
+def _selection(work: Path) -> list[str]:
+    """The test files and ids of the working folder's ``[tool.mutmut]``."""
+    return tomllib.loads((work / "pyproject.toml").read_text())["tool"]["mutmut"][
+        "pytest_add_cli_args_test_selection"]
+
+
+def _keep_results_for_added_tests(work: Path) -> None:
+    """mutmut forgets every result when the test selection changes. Tests only added cannot make a
+    killed mutant survive, so its record of the selection is set to the new one: it then keeps its
+    results, records which functions the new tests call, and reruns the mutants named to it."""
+    stats = work / "mutants" / "mutmut-stats.json"
+    if not stats.exists():
+        return
+    fingerprint = subprocess.run(
+        [sys.executable, "-c", "import json; from mutmut.configuration import config; "
+         "print(json.dumps(config().config_fingerprint()))"],
+        cwd=work, capture_output=True, text=True, check=True).stdout
+    data = json.loads(stats.read_text())
+    data["config_fingerprint"]["test_selection"] = json.loads(fingerprint)["test_selection"]
+    stats.write_text(json.dumps(data))
 
 
 def run(name: str, spec: dict, again: bool = False) -> None:

@@ -13,6 +13,7 @@ from mpi_procs import needs_mpi, popen, rank_pid, run
 from scratchdl import checkpoint, distributed
 from scratchdl.cli import main
 from scratchdl.distributed import comm as comm_module
+from scratchdl.errors import ConfigError
 
 WORKER = Path(__file__).with_name("worker.py")
 TRAIN = ["-m", "scratchdl", "train", "--model", "mlp", "--hidden", "16", "--dataset", "spiral",
@@ -188,3 +189,22 @@ def test_abort_in_one_process_exits_with_the_status():
     with pytest.raises(SystemExit) as stopped:
         distributed.Comm(None).abort()
     assert stopped.value.code == 1
+
+
+@pytest.mark.parametrize(("error", "status", "line"), [
+    (ConfigError("--batch-size: must be positive"), 2, "--batch-size: must be positive"),
+    (PermissionError(13, "Permission denied", "/runs/a"), 2, "Permission denied: /runs/a"),
+    (OSError(28, "No space left on device"), 2, "No space left on device"),
+    (KeyboardInterrupt(), 130, "KeyboardInterrupt"),
+    (RuntimeError("boom"), 1, "RuntimeError: boom"),
+    (RuntimeError(), 1, "RuntimeError"),
+])
+def test_an_error_is_one_line_and_the_commands_status(error, status, line, capsys):
+    """What a rank's error becomes: the status of the CLI's convention (2: the user's to fix, 130:
+    Ctrl-C, 1: a crash) and one line without a traceback."""
+
+    def main():
+        raise error
+
+    assert distributed.RankRunner(distributed.Comm(None), "scratchdl train").run(main) == status
+    assert capsys.readouterr().err == f"scratchdl train: error: {line}\n"

@@ -58,3 +58,26 @@ def test_a_command_run_by_rank_0_alone_gives_every_rank_its_status(status):
     assert run_on_root(Rank1(status), lambda: ran.append(1) or 0) == status
     assert ran == []
     assert run_on_root(Comm(None), lambda: np.int64(4)) == 4  # one process: runs it
+
+
+class Rank0Sends:
+    def __init__(self):
+        self.sent = []
+
+    def Ibcast(self, buffer, root=0):  # noqa: N802
+        self.sent.append((buffer.copy(), root))
+        return Request(1)
+
+
+class Rank0(Comm):
+    def __init__(self):
+        super().__init__(None)
+        self.mpi, self.size = Rank0Sends(), 2
+
+
+@pytest.mark.parametrize("status", [0, 2])
+def test_rank_0_runs_the_command_and_sends_its_status(status):
+    comm = Rank0()
+    assert run_on_root(comm, lambda: status) == status
+    ((sent, root),) = comm.mpi.sent
+    assert root == 0 and sent.tolist() == [status]
