@@ -9,14 +9,14 @@ from scratchdl.models import MLP
 
 
 class Recorded:
-    """mpi4py's communicator as rank 1 of 2 sees it: a broadcast writes ``sent`` (the root's value)
+    """mpi4py's communicator of two as rank ``rank`` sees it: a broadcast writes ``sent`` (the root's value)
     into the buffer and records the root it was given."""
 
-    def __init__(self, sent=7.0):
-        self.sent, self.roots = sent, []
+    def __init__(self, sent=7.0, rank=1):
+        self.sent, self.rank, self.roots = sent, rank, []
 
     def Get_rank(self):  # noqa: N802  (mpi4py's names)
-        return 1
+        return self.rank
 
     def Get_size(self):  # noqa: N802
         return 2
@@ -27,7 +27,7 @@ class Recorded:
 
     def bcast(self, obj, root=0):
         self.roots.append(root)
-        return self.sent
+        return obj if root == self.rank else self.sent
 
 
 def test_one_process_collectives_give_back_their_input():
@@ -47,6 +47,7 @@ def test_broadcasts_come_from_rank_0_by_default():
     np.testing.assert_array_equal(buffer, [7, 7])
     assert comm.bcast("mine") == 7.0
     assert mpi.roots == [0, 0]
+    assert Comm(Recorded(rank=0)).bcast("mine") == "mine"  # the root keeps its own
 
 
 class PairFromRank1(Comm):

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from scratchdl.distributed import Comm, RankRunner, RootFailed, root_first, run_on_root
+from scratchdl.errors import ConfigError
 
 
 class Request:
@@ -81,3 +82,28 @@ def test_rank_0_runs_the_command_and_sends_its_status(status):
     assert run_on_root(comm, lambda: status) == status
     ((sent, root),) = comm.mpi.sent
     assert root == 0 and sent.tolist() == [status]
+
+
+@pytest.mark.parametrize(("error", "status"), [(None, 0), (ConfigError("no such dataset"), 2),
+                                               (RuntimeError("network down"), 1), (KeyboardInterrupt(), 130)])
+def test_rank_0_fetches_first_and_tells_the_others_how_it_went(error, status):
+    comm = Rank0()
+
+    def fetch():
+        if error is not None:
+            raise error
+        return "files"
+
+    if error is None:
+        assert root_first(comm, fetch) == "files"
+    else:
+        with pytest.raises(type(error)):
+            root_first(comm, fetch)
+    ((sent, root),) = comm.mpi.sent
+    assert root == 0 and sent.tolist() == [status]
+
+
+def test_one_process_fetches_by_itself():
+    assert root_first(None, lambda: "files") == "files"
+    assert root_first(Comm(None), lambda: "files") == "files"
+    assert run_on_root(None, lambda: 3) == 3
