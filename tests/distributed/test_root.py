@@ -107,3 +107,24 @@ def test_one_process_fetches_by_itself():
     assert root_first(None, lambda: "files") == "files"
     assert root_first(Comm(None), lambda: "files") == "files"
     assert run_on_root(None, lambda: 3) == 3
+
+
+class Interrupted:
+    """A broadcast that completes on the third test, after a Ctrl-C arrived during the first."""
+
+    def __init__(self, buffer, status):
+        self.buffer, self.status, self.tests = buffer, status, 0
+
+    def Test(self):  # noqa: N802
+        self.tests += 1
+        if self.tests == 1:
+            raise KeyboardInterrupt
+        if self.tests == 3:
+            self.buffer[...] = self.status
+        return self.tests >= 3
+
+
+def test_ctrl_c_while_waiting_for_rank_0_keeps_waiting_for_its_status():
+    comm = Rank1(3)
+    comm.mpi.Ibcast = lambda buffer, root=0: Interrupted(buffer, 3)
+    assert run_on_root(comm, lambda: 0) == 3  # rank 0 deals with Ctrl-C and sends its status

@@ -76,3 +76,13 @@ def test_drop_last_drops_a_last_batch_too_small_to_share():
         ShardedLoader(dataset(9), batch_size=4, rank=0, size=2)
     shards = [ShardedLoader(dataset(9), batch_size=4, drop_last=True, rank=r, size=2) for r in range(2)]
     assert [[len(x) for x, _ in s.epoch(0)] for s in shards] == [[2, 2], [2, 2]]
+
+
+def test_the_batch_size_a_job_may_use():
+    check_batch_size(2, 10, 2)  # one sample per rank and batch is enough
+    check_batch_size(3, 10, 1)  # one process: anything
+    with pytest.raises(ConfigError, match="--batch-size 1 is smaller than the 2 processes"):
+        check_batch_size(1, 10, 2)
+    with pytest.raises(ConfigError, match="the last batch of each epoch has 1 of the 9 samples"):
+        check_batch_size(4, 9, 2)  # the last batch is kept unless drop_last says otherwise
+    check_batch_size(4, 9, 2, drop_last=True)
