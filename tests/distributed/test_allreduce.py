@@ -4,7 +4,7 @@ sum to the gradient of the whole batch, through the in-place buffer views and th
 import numpy as np
 import pytest
 
-from scratchdl import models
+from scratchdl import models, nn
 from scratchdl.distributed import Comm, DataParallel, GradientReducer, allreduce_gradients
 from scratchdl.errors import StateError
 from scratchdl.nn import CrossEntropyLoss
@@ -159,3 +159,11 @@ def test_data_parallel_averages_over_its_comm():
     loss_fn(net(x[:6]), t[:6])
     net.backward(loss_fn.backward())
     assert_gradients(net.module, whole_batch_gradients(x, t))
+
+
+def test_a_model_without_parameters_runs_data_parallel():
+    wrapped = DataParallel(nn.Sequential(nn.ReLU()), Comm(None))
+    x = np.array([[-1.0, 2.0]])
+    np.testing.assert_array_equal(wrapped(x), [[0.0, 2.0]])
+    np.testing.assert_array_equal(wrapped.backward(np.ones_like(x)), [[0.0, 1.0]])
+    assert wrapped.reducer.dtype == np.float64 and wrapped.reducer.method == "none"

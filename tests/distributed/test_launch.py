@@ -4,7 +4,9 @@ one line; bad launches are one line and status 2; the last checkpoint of a kille
 import os
 import re
 import signal
+import sys
 import time
+import types
 from pathlib import Path
 
 import pytest
@@ -208,3 +210,60 @@ def test_an_error_is_one_line_and_the_commands_status(error, status, line, capsy
 
     assert distributed.RankRunner(distributed.Comm(None), "scratchdl train").run(main) == status
     assert capsys.readouterr().err == f"scratchdl train: error: {line}\n"
+
+
+def test_the_world_is_chosen_once_and_chosen_again_when_mpi_is_required(no_mpi4py):
+    first = distributed.world()
+    assert distributed.world() is first  # a plain run decides once
+    with pytest.raises(distributed.MPIUnavailable, match="--distributed needs MPI but mpi4py is not"):
+        distributed.world(required=True)  # --distributed: a world of one is not enough
+    pair = distributed.Comm(None)
+    pair.size = 2
+    comm_module._world = pair
+    assert distributed.world(required=True) is pair  # a world of several processes is kept
+
+
+def test_a_launcher_of_one_process_needs_no_mpi(no_mpi4py):
+    no_mpi4py.setenv("PMI_SIZE", "1")
+    assert distributed.world().size == 1
+    with pytest.raises(distributed.MPIUnavailable) as info:
+        comm_module._initialized_mpi(distributed.launcher())
+    assert str(info.value).startswith("--distributed needs MPI but mpi4py is not installed")
+
+
+class BrokenMPI(types.ModuleType):
+    """mpi4py whose ``MPI`` module cannot load a library (its wheel without an MPI on the machine)."""
+
+    def __init__(self, message):
+        super().__init__("mpi4py")
+        self.rc = types.SimpleNamespace(initialize=True, finalize=None, threads=True)
+        self.message = message
+
+    def __getattr__(self, name):
+        if name == "MPI":
+            raise RuntimeError(self.message)
+        raise AttributeError(name)
+
+
+@pytest.mark.parametrize(("message", "said"), [
+    ("cannot load MPI library\nlibmpi.so.12: cannot open it", "libmpi.so.12: cannot open it"),
+    ("", "RuntimeError"),
+])
+def test_mpi4py_without_an_mpi_library_says_which_and_how_to_install(monkeypatch, message, said):
+    broken = BrokenMPI(message)
+    monkeypatch.setitem(sys.modules, "mpi4py", broken)
+    monkeypatch.delitem(sys.modules, "mpi4py.MPI", raising=False)
+    with pytest.raises(distributed.MPIUnavailable) as info:
+        comm_module._initialized_mpi(None)
+    assert str(info.value) == f"mpi4py cannot load an MPI library ({said}): {distributed.INSTALL_HINT}"
+    # MPI_Init is left for after the launcher check, and a rank that exits finalizes MPI
+    assert broken.rc.initialize is False and broken.rc.finalize is True
+
+
+def test_mpi4py_already_loaded_keeps_its_settings(monkeypatch):
+    broken = BrokenMPI("")
+    monkeypatch.setitem(sys.modules, "mpi4py", broken)
+    monkeypatch.setitem(sys.modules, "mpi4py.MPI", types.ModuleType("mpi4py.MPI"))
+    with pytest.raises(distributed.MPIUnavailable):
+        comm_module._initialized_mpi(None)
+    assert broken.rc.initialize is True and broken.rc.finalize is None

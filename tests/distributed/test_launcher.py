@@ -49,6 +49,7 @@ def test_the_count_and_rank_a_launcher_gives():
     assert (launcher_size({"OMPI_COMM_WORLD_SIZE": "3", "OMPI_COMM_WORLD_RANK": "2"}),
             launcher_rank({"OMPI_COMM_WORLD_SIZE": "3", "OMPI_COMM_WORLD_RANK": "2"})) == (3, 2)
     assert (launcher_size({}), launcher_rank({})) == (1, 0)  # no launcher: one process, rank 0
+    assert launcher({"PMI_SIZE": "2"}) == Launcher("Hydra", 2, 0, "PMI_SIZE=2")  # no rank given: rank 0
 
 
 def test_the_fix_names_the_mpiexec_of_this_environment_when_it_has_one(tmp_path, monkeypatch):
@@ -65,6 +66,7 @@ def test_the_fix_names_the_mpiexec_of_this_environment_when_it_has_one(tmp_path,
 
 
 def test_library_names():
+    assert library_name("") == library_name("\n  \n") == "an unknown MPI"
     assert library_name(MPICH) == "MPICH 5.0.2"
     assert library_name(OPEN_MPI) == "Open MPI v4.1.4"
     intel = "Intel(R) MPI Library 2021.10 for Linux* OS"
@@ -101,6 +103,10 @@ def test_a_world_that_is_not_the_launchers_is_told_after_mpi_init():
     assert alone.startswith("Slurm's srun (SLURM_STEP_NUM_TASKS=4) started 4 processes, but MPI (Open MPI "
                             "v4.1.4, the library mpi4py uses) sees 1 process: the launcher and mpi4py belong "
                             "to different MPIs, and each process would train on its own; start the job with")
+    two = mismatch_after_init(SRUN, "Open MPI v4.1.4", 2, 0)
+    assert "sees 2 processes: the launcher" in two
+    alone = Launcher("Hydra", 1, 0, "PMI_SIZE=1")
+    assert mismatch_after_init(alone, "MPICH 5.0.2", 2, 1) is None  # a launcher of one: nothing to join
     disagree = mismatch_after_init(SRUN, "MPICH 5.0.2", 4, 0)
     assert "gives this process rank 0 where the launcher says 3" in disagree
 
