@@ -134,26 +134,33 @@ def _keep_results_for_added_tests(work: Path) -> None:
 
 def run(name: str, spec: dict, again: bool = False) -> None:
     """mutmut over module ``name``: every mutant in a fresh folder, or (``again``) only the mutants the
-    last run left, against the current src/ and tests/."""
-    mutmut = [sys.executable, "-m", "mutmut", "run", "--max-children", "1"]
-    if again:
-        left = score(name, spec, equivalents())["left"]
-        if not left:
-            return
-        work = refresh(name, spec)
-        # "<function>__mutmut_*<n>" rather than the name itself: mutmut looks up the tests of an exact
-        # name without a default, which fails for a function that no test called in the last run
-        mutmut += [m.replace("__mutmut_", "__mutmut_*") for m in left]
-    else:
-        work = prepare(name, spec)
+    last run left, against the current src/ and tests/, then those of functions changed since."""
+    if not again:
+        _mutmut(prepare(name, spec), name, spec, [])
+        return
+    left = score(name, spec, equivalents())["left"]
+    work = refresh(name, spec)
+    if left:
+        _mutmut(work, name, spec, left)
+    unchecked = [m for m, code in results(name, spec).items() if code is None]  # renumbered by a change
+    if unchecked:
+        _mutmut(work, name, spec, unchecked)
+
+
+def _mutmut(work: Path, name: str, spec: dict, mutants: list[str]) -> None:
+    """``mutmut run`` in ``work``, of every mutant or of ``mutants``."""
+    # "<function>__mutmut_*<n>" rather than the name itself: mutmut looks up the tests of an exact
+    # name without a default, which fails for a function that no test called in the last run
+    names = [m.replace("__mutmut_", "__mutmut_*") for m in mutants]
     env = {k: v for k, v in os.environ.items() if k != "SCRATCHDL_MUTATION_HITS"}
     # mutmut puts its mutated copy first on sys.path itself; the MPI tests pass it on to their ranks
     env["PYTHONPATH"] = str(CONFIG)
     env.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1", MPLBACKEND="Agg")
-    print(f"== {name}: mutating {', '.join(spec['mutate'])}", flush=True)
-    with open(work / "mutmut.log", "a" if again else "w") as log:
-        subprocess.run(["nice", "-n", "15", *mutmut], cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT,
-                       check=False)
+    print(f"== {name}: mutating {', '.join(spec['mutate'])}" + (f" ({len(names)} again)" if names else ""),
+          flush=True)
+    with open(work / "mutmut.log", "a" if names else "w") as log:
+        command = ["nice", "-n", "15", sys.executable, "-m", "mutmut", "run", "--max-children", "1", *names]
+        subprocess.run(command, cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT, check=False)
 
 
 def results(name: str, spec: dict) -> dict[str, int | None]:
