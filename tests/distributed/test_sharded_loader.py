@@ -86,3 +86,8 @@ def test_the_batch_size_a_job_may_use():
     with pytest.raises(ConfigError, match="the last batch of each epoch has 1 of the 9 samples"):
         check_batch_size(4, 9, 2)  # the last batch is kept unless drop_last says otherwise
     check_batch_size(4, 9, 2, drop_last=True)
+
+
+def test_without_shuffling_the_shares_come_in_order():
+    shards = [ShardedLoader(dataset(8), batch_size=4, shuffle=False, rank=r, size=2) for r in range(2)]
+    assert [[x[:, 0].tolist() for x, _ in s.epoch(0)] for s in shards] == [[[0, 1], [4, 5]], [[2, 3], [6, 7]]]
