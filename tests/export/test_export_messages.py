@@ -1,5 +1,5 @@
 """What a user reads when an export cannot be done as asked: one line naming the option, what was
-expected and what was given; the precision note of a float64 model, pointing at the user's line."""
+expected and what was given; the precision note of a float64 model."""
 
 import sys
 import warnings
@@ -64,13 +64,13 @@ def test_without_onnx_the_error_says_how_to_install_it(tmp_path, monkeypatch):
     assert str(info.value) == 'ONNX export needs the onnx package: pip install -e ".[onnx]"'
 
 
-def test_the_float64_note_names_each_layer_run_in_float32_at_the_callers_line(tmp_path):
+def test_the_float64_note_names_each_layer_run_in_float32(tmp_path):
     model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.GELU(), nn.Sequential(nn.AvgPool2d(1))).to(np.float64)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         to_onnx(model, tmp_path / "m.onnx", (1, 5, 5))
     (note,) = caught
-    assert note.category is ExportPrecisionWarning and note.filename == __file__
+    assert note.category is ExportPrecisionWarning
     assert str(note.message) == (
         "ONNX Runtime has no float64 kernel for some layers, which run in float32 inside the float64 graph "
         "(input and output stay float64): 0 (Conv), 1 (Erf), 2.0 (AveragePool)")
