@@ -5,6 +5,7 @@
     python tools/mutation.py train cli       # some of them
     python tools/mutation.py --summary       # the table again, from the last runs, without running
     python tools/mutation.py --survivors cli # the diff of every mutant of cli that no test killed
+    python tools/mutation.py --again cli     # only the mutants cli's last run left, with new tests
 
 Each module runs in its own folder ``build/mutation/<module>/`` (a copy of src/, tests/ and
 pyproject.toml with a ``[tool.mutmut]`` section made from ``mutation/modules.toml``), under
@@ -52,24 +53,33 @@ def equivalents() -> dict[str, str]:
     return {name: why for table in doc.values() for name, why in table.items()}
 
 
+IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis", ".pytest_cache")
+
+
 def prepare(name: str, spec: dict) -> Path:
     """A fresh working folder for module ``name``: src/, tests/, docs/report and a pyproject.toml
     whose ``[tool.mutmut]`` mutates ``spec["mutate"]`` with ``spec["tests"]``."""
     work = WORK / name
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis", ".pytest_cache")
-    shutil.copytree(ROOT / "src", work / "src", ignore=ignore)
-    shutil.copytree(ROOT / "tests", work / "tests", ignore=ignore)
+    shutil.copytree(ROOT / "src", work / "src", ignore=IGNORE)
+    shutil.copytree(ROOT / "tests", work / "tests", ignore=IGNORE)
     shutil.copytree(ROOT / "docs" / "report", work / "docs" / "report")
+    configure(work, spec)
+    return work
+
+
+def configure(work: Path, spec: dict) -> None:
+    """The working folder's pyproject.toml: the project's, with a ``[tool.mutmut]`` section for ``spec``."""
     pytest_args = ["-p", "no:cacheprovider", "-p", "subprocess_hits"]
     if "markers" in spec:
         pytest_args += ["-m", spec["markers"]]
+    tests = [t for t in spec["tests"] if (ROOT / t.split("::")[0]).exists()]  # a test id: file::name
     section = {
         "source_paths": ["src/"],
         "only_mutate": spec["mutate"],
         "also_copy": ["docs/report"],
-        "pytest_add_cli_args_test_selection": [t for t in spec["tests"] if (ROOT / t).exists()],
+        "pytest_add_cli_args_test_selection": tests,
         "pytest_add_cli_args": pytest_args,
         "use_git_change_detection": False,
         # a mutant that loops forever (``k += 1`` -> ``k = 1``) is stopped at 3x its tests' time, not 15x
@@ -77,19 +87,80 @@ def prepare(name: str, spec: dict) -> Path:
     }
     lines = ["", "[tool.mutmut]"] + [f"{key} = {json.dumps(value)}" for key, value in section.items()]
     (work / "pyproject.toml").write_text((ROOT / "pyproject.toml").read_text() + "\n".join(lines) + "\n")
+
+
+def refresh(name: str, spec: dict) -> Path:
+    """The last run's folder of ``name`` brought up to date with src/ and tests/: mutmut then makes
+    new mutants of the changed files only (their copies are newer than its mutated ones), keeps the
+    results of the others, and records which functions the new tests call."""
+    work = WORK / name
+    shutil.copytree(ROOT / "src", work / "src", ignore=IGNORE, dirs_exist_ok=True)
+    shutil.copytree(ROOT / "tests", work / "tests", ignore=IGNORE, dirs_exist_ok=True)
+    for source in (ROOT / "src").rglob("*.py"):  # files it does not mutate: mutmut copies them only once
+        relative = str(source.relative_to(ROOT))
+        copy = work / "mutants" / relative
+        if not any(fnmatch(relative, p) for p in spec["mutate"]) and (
+                not copy.exists() or copy.read_bytes() != source.read_bytes()):
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, copy)
+    before = _selection(work)
+    configure(work, spec)
+    if set(before) <= set(_selection(work)):
+        _keep_results_for_added_tests(work)
     return work
 
 
-def run(name: str, spec: dict) -> None:
-    work = prepare(name, spec)
+def _selection(work: Path) -> list[str]:
+    """The test files and ids of the working folder's ``[tool.mutmut]``."""
+    return tomllib.loads((work / "pyproject.toml").read_text())["tool"]["mutmut"][
+        "pytest_add_cli_args_test_selection"]
+
+
+def _keep_results_for_added_tests(work: Path) -> None:
+    """mutmut forgets every result when the test selection changes. Tests only added cannot make a
+    killed mutant survive, so its record of the selection is set to the new one: it then keeps its
+    results, records which functions the new tests call, and reruns the mutants named to it."""
+    stats = work / "mutants" / "mutmut-stats.json"
+    if not stats.exists():
+        return
+    fingerprint = subprocess.run(
+        [sys.executable, "-c", "import json; from mutmut.configuration import config; "
+         "print(json.dumps(config().config_fingerprint()))"],
+        cwd=work, capture_output=True, text=True, check=True).stdout
+    data = json.loads(stats.read_text())
+    data["config_fingerprint"]["test_selection"] = json.loads(fingerprint)["test_selection"]
+    stats.write_text(json.dumps(data))
+
+
+def run(name: str, spec: dict, again: bool = False) -> None:
+    """mutmut over module ``name``: every mutant in a fresh folder, or (``again``) only the mutants the
+    last run left, against the current src/ and tests/, then those of functions changed since."""
+    if not again:
+        _mutmut(prepare(name, spec), name, spec, [])
+        return
+    left = score(name, spec, equivalents())["left"]
+    work = refresh(name, spec)
+    if left:
+        _mutmut(work, name, spec, left)
+    unchecked = [m for m, code in results(name, spec).items() if code is None]  # renumbered by a change
+    if unchecked:
+        _mutmut(work, name, spec, unchecked)
+
+
+def _mutmut(work: Path, name: str, spec: dict, mutants: list[str]) -> None:
+    """``mutmut run`` in ``work``, of every mutant or of ``mutants``."""
+    # "<function>__mutmut_*<n>" rather than the name itself: mutmut looks up the tests of an exact
+    # name without a default, which fails for a function that no test called in the last run
+    names = [m.replace("__mutmut_", "__mutmut_*") for m in mutants]
     env = {k: v for k, v in os.environ.items() if k != "SCRATCHDL_MUTATION_HITS"}
     # mutmut puts its mutated copy first on sys.path itself; the MPI tests pass it on to their ranks
     env["PYTHONPATH"] = str(CONFIG)
     env.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1", MPLBACKEND="Agg")
-    print(f"== {name}: mutating {', '.join(spec['mutate'])}", flush=True)
-    with open(work / "mutmut.log", "w") as log:
-        subprocess.run(["nice", "-n", "15", sys.executable, "-m", "mutmut", "run", "--max-children", "1"],
-                       cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT, check=False)
+    print(f"== {name}: mutating {', '.join(spec['mutate'])}" + (f" ({len(names)} again)" if names else ""),
+          flush=True)
+    with open(work / "mutmut.log", "a" if names else "w") as log:
+        command = ["nice", "-n", "15", sys.executable, "-m", "mutmut", "run", "--max-children", "1", *names]
+        subprocess.run(command, cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT, check=False)
 
 
 def results(name: str, spec: dict) -> dict[str, int | None]:
@@ -146,6 +217,8 @@ def main(argv=None) -> int:
     parser.add_argument("modules", nargs="*", help="modules of mutation/modules.toml (default: all)")
     parser.add_argument("--summary", action="store_true", help="print the table of the last runs only")
     parser.add_argument("--survivors", action="store_true", help="print the mutants no test killed")
+    parser.add_argument("--again", action="store_true",
+                        help="rerun only the mutants the last run left, with the current src/ and tests/")
     args = parser.parse_args(argv)
     specs = modules()
     names = args.modules or list(specs)
@@ -158,7 +231,7 @@ def main(argv=None) -> int:
         return 0
     if not args.summary:
         for name in names:
-            run(name, specs[name])
+            run(name, specs[name], again=args.again)
     print(summary([n for n in names if (WORK / n / "mutants").exists()]))
     return 0
 

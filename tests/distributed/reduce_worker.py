@@ -6,8 +6,9 @@ float64, with the global batch given and not. NODES 0 lets MPI find the machine'
 ``j > 0`` pretends the ranks are on ``j`` nodes (``comm.Split(rank * j // N)``) to run the path
 between nodes on one machine. Rank 0 prints one JSON line: the all-reduce that ran, the largest
 error against the exact weighted mean (computed in float64) and against the plain MPI path, and
-whether every rank ended with the same bits, the error after ``close()`` and the StateError of
-a step whose counts do not make the given global batch.
+whether every rank ended with the same bits, the error after ``close()``, the StateError of
+a step whose counts do not make the given global batch, and the error when the gradients were cast
+to the other dtype after the reducer was built (a model cast after ``DataParallel``).
 """
 
 import hashlib
@@ -93,6 +94,15 @@ def check(comm, node, dtype, n_global_known) -> dict:
         report["mismatch"] = str(e)
     assert step(shared, comm, 3, dtype, n_global)[0] == n_true
     report["views"] = all(np.shares_memory(p.grad, shared.buffer) for p in shared.params)
+    # the model cast after the reducer was built: its gradients go through the buffer by copies
+    other, cast = (np.float32 if dtype == np.float64 else np.float64), reducer(dtype, comm, node, "auto")
+    report["exact_cast"] = 0.0
+    for step_no in (6, 8):
+        n_cast, _, got = step(cast, comm, step_no, other, n_global)
+        assert n_cast == n_true and all(g.dtype == other for g in got)
+        report["exact_cast"] = max(report["exact_cast"], largest_error(got, exact_mean(size, step_no)))
+    report["cast_method"] = cast.method
+    cast.close()
     window = shared.buffer
     shared.close()  # the window freed; the reducer carries on through MPI's Allreduce
     report["after_close"] = shared.method

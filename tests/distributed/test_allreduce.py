@@ -4,7 +4,7 @@ sum to the gradient of the whole batch, through the in-place buffer views and th
 import numpy as np
 import pytest
 
-from scratchdl import models
+from scratchdl import models, nn
 from scratchdl.distributed import Comm, DataParallel, GradientReducer, allreduce_gradients
 from scratchdl.errors import StateError
 from scratchdl.nn import CrossEntropyLoss
@@ -102,3 +102,68 @@ def test_ranks_at_different_steps_are_caught():
     reducer = GradientReducer(model().parameters(), PairComm(extras=0), num_extras=0)
     with pytest.raises(StateError, match="sum to 4 samples, not the 5 expected"):
         reducer(4, (), n_global=5)  # the other rank sent nothing: at another step
+
+
+class RootPair(PairComm):
+    """Rank 0 of a pretend pair, which also broadcasts (as the root it keeps its own arrays)."""
+
+    def bcast_(self, buffer, root=0):
+        return buffer
+
+
+def rank1_buffer(x, t, split, extras=0):
+    """What rank 1 of a pair sends for its share ``x[split:]`` of the batch."""
+    rank1 = model()
+    gradients(rank1, x[split:], t[split:])
+    sender = PairComm(others_count=split, extras=extras)
+    GradientReducer(rank1.parameters(), sender, num_extras=extras)(len(x) - split)
+    return sender.sent
+
+
+def whole_batch_gradients(x, t):
+    whole = model()
+    gradients(whole, x, t)
+    return [p.grad.copy() for p in whole.parameters()]
+
+
+def assert_gradients(net, expected):
+    for got, want in zip((p.grad for p in net.parameters()), expected, strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
+
+
+def test_allreduce_gradients_every_step_over_the_given_comm_in_one_buffer():
+    """A hand-written loop calls ``allreduce_gradients`` at every step: each step gives the whole
+    batch's gradient over the comm it is given, and the gradients stay in the buffer of the first
+    step (no new buffer per step); another comm is used once it is given."""
+    x, t = batch()
+    net, first = model(), PairComm(rank1_buffer(x, t, 5))
+    for step in range(3):
+        comm = first if step < 2 else PairComm(rank1_buffer(x, t, 5))
+        comm.other = rank1_buffer(x, t, 5)
+        gradients(net, x[:5], t[:5])
+        assert allreduce_gradients(net, 5, comm=comm) == len(x)
+        assert_gradients(net, whole_batch_gradients(x, t))
+        if step == 0:
+            grads = [p.grad for p in net.parameters()]
+        elif step == 1:  # the same comm: the same buffer, the same gradient arrays as at the first step
+            assert all(p.grad is g for p, g in zip(net.parameters(), grads, strict=True))
+        assert comm.sent is not None  # this step's comm did the all-reduce
+        comm.sent = None
+
+
+def test_data_parallel_averages_over_its_comm():
+    x, t = batch()
+    net = DataParallel(model(), RootPair(rank1_buffer(x, t, 6)))
+    loss_fn = CrossEntropyLoss()
+    net.zero_grad()
+    loss_fn(net(x[:6]), t[:6])
+    net.backward(loss_fn.backward())
+    assert_gradients(net.module, whole_batch_gradients(x, t))
+
+
+def test_a_model_without_parameters_runs_data_parallel():
+    wrapped = DataParallel(nn.Sequential(nn.ReLU()), Comm(None))
+    x = np.array([[-1.0, 2.0]])
+    np.testing.assert_array_equal(wrapped(x), [[0.0, 2.0]])
+    np.testing.assert_array_equal(wrapped.backward(np.ones_like(x)), [[0.0, 1.0]])
+    assert wrapped.reducer.dtype == np.float64 and wrapped.reducer.method == "none"

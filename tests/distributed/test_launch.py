@@ -4,7 +4,9 @@ one line; bad launches are one line and status 2; the last checkpoint of a kille
 import os
 import re
 import signal
+import sys
 import time
+import types
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,7 @@ from mpi_procs import needs_mpi, popen, rank_pid, run
 from scratchdl import checkpoint, distributed
 from scratchdl.cli import main
 from scratchdl.distributed import comm as comm_module
+from scratchdl.errors import ConfigError
 
 WORKER = Path(__file__).with_name("worker.py")
 TRAIN = ["-m", "scratchdl", "train", "--model", "mlp", "--hidden", "16", "--dataset", "spiral",
@@ -155,3 +158,112 @@ def test_one_process_needs_no_mpi(no_mpi4py):
     assert (world.rank, world.size) == (0, 1)
     assert world.allgather("x") == ["x"] and world.bcast(3) == 3
 
+
+
+class Rank1Of2(distributed.Comm):
+    """Rank 1 of a pretend pair whose rank 0 failed its setup with status 2 (what allgather brings)."""
+
+    def __init__(self):
+        super().__init__(None)
+        self.rank, self.size = 1, 2
+
+    def allgather(self, obj):
+        return [(0, 2), obj]
+
+
+def test_a_rank_whose_setup_passed_stops_quietly_with_the_failed_ranks_status(capsys):
+    runner = distributed.RankRunner(Rank1Of2(), "scratchdl train")
+    trained = []
+
+    def main():
+        runner.ready()
+        trained.append(1)
+        return 0
+
+    assert runner.run(main) == 2
+    assert trained == [] and capsys.readouterr().err == ""  # rank 0 says why
+
+
+def test_abort_in_one_process_exits_with_the_status():
+    with pytest.raises(SystemExit) as stopped:
+        distributed.Comm(None).abort(3)
+    assert stopped.value.code == 3
+    with pytest.raises(SystemExit) as stopped:
+        distributed.Comm(None).abort()
+    assert stopped.value.code == 1
+
+
+@pytest.mark.parametrize(("error", "status", "line"), [
+    (ConfigError("--batch-size: must be positive"), 2, "--batch-size: must be positive"),
+    (PermissionError(13, "Permission denied", "/runs/MAX"), 2, "Permission denied: /runs/MAX"),
+    (OSError(28, "No space left on device"), 2, "No space left on device"),
+    (KeyboardInterrupt(), 130, "KeyboardInterrupt"),
+    (RuntimeError("boom"), 1, "RuntimeError: boom"),
+    (RuntimeError(), 1, "RuntimeError"),
+])
+def test_an_error_is_one_line_and_the_commands_status(error, status, line, capsys):
+    """What a rank's error becomes: the status of the CLI's convention (2: the user's to fix, 130:
+    Ctrl-C, 1: a crash) and one line without a traceback."""
+
+    def main():
+        raise error
+
+    assert distributed.RankRunner(distributed.Comm(None), "scratchdl train").run(main) == status
+    assert capsys.readouterr().err == f"scratchdl train: error: {line}\n"
+
+
+def test_the_world_is_chosen_once_and_chosen_again_when_mpi_is_required(no_mpi4py):
+    first = distributed.world()
+    assert distributed.world() is first  # a plain run decides once
+    with pytest.raises(distributed.MPIUnavailable, match="--distributed needs MPI but mpi4py is not"):
+        distributed.world(required=True)  # --distributed: a world of one is not enough
+    pair = distributed.Comm(None)
+    pair.size = 2
+    comm_module._world = pair
+    assert distributed.world(required=True) is pair  # a world of several processes is kept
+
+
+def test_a_launcher_of_one_process_needs_no_mpi(no_mpi4py):
+    no_mpi4py.setenv("PMI_SIZE", "1")
+    assert distributed.world().size == 1
+    with pytest.raises(distributed.MPIUnavailable) as info:
+        comm_module._initialized_mpi(distributed.launcher())
+    assert str(info.value).startswith("--distributed needs MPI but mpi4py is not installed")
+
+
+class BrokenMPI(types.ModuleType):
+    """mpi4py whose ``MPI`` module cannot load a library (its wheel without an MPI on the machine)."""
+
+    def __init__(self, message):
+        super().__init__("mpi4py")
+        self.rc = types.SimpleNamespace(initialize=True, finalize=None, threads=True)
+        self.message = message
+
+    def __getattr__(self, name):
+        if name == "MPI":
+            raise RuntimeError(self.message)
+        raise AttributeError(name)
+
+
+@pytest.mark.parametrize(("message", "said"), [
+    ("cannot load MPI library\ntried: libmpi.so\nlibmpi.so.12: not found", "libmpi.so.12: not found"),
+    ("", "RuntimeError"),
+])
+def test_mpi4py_without_an_mpi_library_says_which_and_how_to_install(monkeypatch, message, said):
+    broken = BrokenMPI(message)
+    monkeypatch.setitem(sys.modules, "mpi4py", broken)
+    monkeypatch.delitem(sys.modules, "mpi4py.MPI", raising=False)
+    with pytest.raises(distributed.MPIUnavailable) as info:
+        comm_module._initialized_mpi(None)
+    assert str(info.value) == f"mpi4py cannot load an MPI library ({said}): {distributed.INSTALL_HINT}"
+    # MPI_Init is left for after the launcher check, and a rank that exits finalizes MPI
+    assert broken.rc.initialize is False and broken.rc.finalize is True
+
+
+def test_mpi4py_already_loaded_keeps_its_settings(monkeypatch):
+    broken = BrokenMPI("")
+    monkeypatch.setitem(sys.modules, "mpi4py", broken)
+    monkeypatch.setitem(sys.modules, "mpi4py.MPI", types.ModuleType("mpi4py.MPI"))
+    with pytest.raises(distributed.MPIUnavailable):
+        comm_module._initialized_mpi(None)
+    assert broken.rc.initialize is True and broken.rc.finalize is None

@@ -14,6 +14,8 @@ from scratchdl.distributed.launcher import (
     SYSTEM_MPI_HINT,
     Launcher,
     launcher,
+    launcher_rank,
+    launcher_size,
     library_name,
     mismatch_after_init,
     mismatch_before_init,
@@ -43,7 +45,28 @@ def test_the_launcher_is_read_from_its_environment(environ, expected):
     assert launcher(environ) == expected
 
 
+def test_the_count_and_rank_a_launcher_gives():
+    assert (launcher_size({"OMPI_COMM_WORLD_SIZE": "3", "OMPI_COMM_WORLD_RANK": "2"}),
+            launcher_rank({"OMPI_COMM_WORLD_SIZE": "3", "OMPI_COMM_WORLD_RANK": "2"})) == (3, 2)
+    assert (launcher_size({}), launcher_rank({})) == (1, 0)  # no launcher: one process, rank 0
+    assert launcher({"PMI_SIZE": "2"}) == Launcher("Hydra", 2, 0, "PMI_SIZE=2")  # no rank given: rank 0
+
+
+def test_the_fix_names_the_mpiexec_of_this_environment_when_it_has_one(tmp_path, monkeypatch):
+    python = tmp_path / "bin" / "python"
+    python.parent.mkdir()
+    monkeypatch.setattr(sys, "executable", str(python))
+    without = mismatch_before_init(ORTE, "MPICH 5.0.2")
+    assert ("start the job with the mpiexec of MPICH 5.0.2 (activate the environment that holds mpi4py), "
+            "or install mpi4py") in without
+    (python.parent / "mpiexec").touch()
+    beside = mismatch_before_init(ORTE, "MPICH 5.0.2")
+    assert f"start the job with the mpiexec of this Python environment ({python.parent / 'mpiexec'}), " \
+           "or install mpi4py" in beside
+
+
 def test_library_names():
+    assert library_name("") == library_name("\n  \n") == "an unknown MPI"
     assert library_name(MPICH) == "MPICH 5.0.2"
     assert library_name(OPEN_MPI) == "Open MPI v4.1.4"
     intel = "Intel(R) MPI Library 2021.10 for Linux* OS"
@@ -80,6 +103,10 @@ def test_a_world_that_is_not_the_launchers_is_told_after_mpi_init():
     assert alone.startswith("Slurm's srun (SLURM_STEP_NUM_TASKS=4) started 4 processes, but MPI (Open MPI "
                             "v4.1.4, the library mpi4py uses) sees 1 process: the launcher and mpi4py belong "
                             "to different MPIs, and each process would train on its own; start the job with")
+    two = mismatch_after_init(SRUN, "Open MPI v4.1.4", 2, 0)
+    assert "sees 2 processes: the launcher" in two
+    alone = Launcher("Hydra", 1, 0, "PMI_SIZE=1")
+    assert mismatch_after_init(alone, "MPICH 5.0.2", 2, 1) is None  # a launcher of one: nothing to join
     disagree = mismatch_after_init(SRUN, "MPICH 5.0.2", 4, 0)
     assert "gives this process rank 0 where the launcher says 3" in disagree
 

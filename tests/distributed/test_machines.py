@@ -1,6 +1,11 @@
 """More ranks than cores on a machine: found from every rank's host and CPU affinity, said in one line."""
 
+import os
+
+import pytest
+
 from scratchdl.distributed import crowded_machines, crowding_warning
+from scratchdl.distributed.machines import usable_cores
 
 
 class Gathered:
@@ -26,3 +31,23 @@ def test_the_warning_names_each_crowded_machine():
         "4 processes on a, which has 2 cores, 3 processes on b, which has 1 core: the processes take turns "
         "on the cores and wait for each other at every step, so the job runs slower than with at most one "
         "process per core")
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="needs CPU affinity (Linux)")
+def test_a_rank_bound_to_one_core_counts_that_core():
+    everything = os.sched_getaffinity(0)
+    one = min(everything)
+    os.sched_setaffinity(0, {one})  # as a launcher that binds each rank to a core does
+    try:
+        assert usable_cores() == {one}
+    finally:
+        os.sched_setaffinity(0, everything)
+    assert usable_cores() == everything
+
+
+def test_without_cpu_affinity_every_core_counts(monkeypatch):
+    monkeypatch.delattr(os, "sched_getaffinity", raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 3)
+    assert usable_cores() == {0, 1, 2}
+    monkeypatch.setattr(os, "cpu_count", lambda: None)  # unknown: at least the one this runs on
+    assert usable_cores() == {0}

@@ -53,3 +53,41 @@ def test_batch_sizes_that_leave_a_rank_without_samples_are_refused():
     check_batch_size(1, 9, 1)
     with pytest.raises(ConfigError, match="rank must be in"):
         ShardedLoader(dataset(9), batch_size=3, rank=2, size=2)
+
+
+def test_a_printed_loader_says_its_rank():
+    assert repr(ShardedLoader(dataset(10), batch_size=4, rank=1, size=2)) == (
+        "ShardedLoader(rank 1/2, 'ids', batch_size=4, shuffle=True, drop_last=False, seed=0, "
+        "3 batches/epoch)")
+
+
+def test_rank_and_size_not_given_are_the_worlds():
+    one = ShardedLoader(dataset(10), batch_size=4)  # one process: the whole batches
+    assert (one.rank, one.size) == (0, 1)
+    assert [len(x) for x, _ in one.epoch(0)] == [4, 4, 2]
+    half = ShardedLoader(dataset(10), batch_size=4, size=2)  # this process as rank 0 of 2
+    assert (half.rank, half.size) == (0, 2) and [len(x) for x, _ in half.epoch(0)] == [2, 2, 1]
+    with pytest.raises(ConfigError, match=r"rank must be in \[0, 1\), got 1"):
+        ShardedLoader(dataset(10), batch_size=4, rank=1)  # not rank 0's share in a world of one
+
+
+def test_drop_last_drops_a_last_batch_too_small_to_share():
+    with pytest.raises(ConfigError, match="the last batch of each epoch has 1 of the 9 samples"):
+        ShardedLoader(dataset(9), batch_size=4, rank=0, size=2)
+    shards = [ShardedLoader(dataset(9), batch_size=4, drop_last=True, rank=r, size=2) for r in range(2)]
+    assert [[len(x) for x, _ in s.epoch(0)] for s in shards] == [[2, 2], [2, 2]]
+
+
+def test_the_batch_size_a_job_may_use():
+    check_batch_size(2, 10, 2)  # one sample per rank and batch is enough
+    check_batch_size(3, 10, 1)  # one process: anything
+    with pytest.raises(ConfigError, match="--batch-size 1 is smaller than the 2 processes"):
+        check_batch_size(1, 10, 2)
+    with pytest.raises(ConfigError, match="the last batch of each epoch has 1 of the 9 samples"):
+        check_batch_size(4, 9, 2)  # the last batch is kept unless drop_last says otherwise
+    check_batch_size(4, 9, 2, drop_last=True)
+
+
+def test_without_shuffling_the_shares_come_in_order():
+    shards = [ShardedLoader(dataset(8), batch_size=4, shuffle=False, rank=r, size=2) for r in range(2)]
+    assert [[x[:, 0].tolist() for x, _ in s.epoch(0)] for s in shards] == [[[0, 1], [4, 5]], [[2, 3], [6, 7]]]

@@ -9,7 +9,7 @@ import pytest
 from mpi_procs import needs_mpi, run
 from test_allreduce import PairComm, model
 
-from scratchdl.distributed import GradientReducer
+from scratchdl.distributed import Comm, GradientReducer
 from scratchdl.distributed.shared_memory import slice_bounds
 from scratchdl.errors import ConfigError
 
@@ -35,6 +35,7 @@ def test_the_weighted_mean_on_every_rank(n, nodes, method, across):
         tol = 1e-6 if name.startswith("float32") else 1e-14
         assert (report["method"], report["plain_method"], report["nodes"]) == (method, "mpi", across)
         assert report["exact"] < tol and report["vs_mpi"] < tol and report["exact_after_close"] < tol, name
+        assert report["exact_cast"] < 1e-6 and report["cast_method"] == method, name  # float32 either way
         assert report["same_on_every_rank"] and report["views"], name
         assert report["after_close"] == "mpi" and report["moved_out"] == (method == "shared memory")
         assert report["mismatch"] == (f"GradientReducer: the ranks' batches sum to {n_true} samples, not the "
@@ -58,3 +59,11 @@ def test_unknown_allreduce_method_is_a_config_error(monkeypatch):
         GradientReducer(model().parameters(), PairComm())
     monkeypatch.setenv("SCRATCHDL_ALLREDUCE", "mpi")
     assert GradientReducer(model().parameters(), PairComm()).method == "mpi"
+
+
+def test_one_process_returns_its_own_count_and_extras():
+    reducer = GradientReducer(model(np.float32).parameters(), Comm(None), num_extras=2)
+    n, extras = reducer(5, (1.5, 3))
+    assert n == 5 and extras.tolist() == [1.5, 3.0] and extras.dtype == np.float32
+    with pytest.raises(ValueError, match="GradientReducer: expected 2 extras, got 1"):
+        reducer(5, (1.5,))

@@ -182,3 +182,55 @@ def test_write_is_atomic(tmp_path, monkeypatch):
         to_onnx(nn.Sequential(nn.Linear(3, 2)), target, (3,))
     assert target.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["m.onnx"]
+
+
+def every_layer():
+    return nn.Sequential(
+        nn.Conv2d(1, 2, 3, padding=1, rng=rng()), nn.BatchNorm2d(2), nn.LeakyReLU(0.1),
+        nn.Residual(2, 3, stride=2, rng=rng()), nn.AvgPool2d(2), nn.BatchNorm2d(3, affine=False),
+        nn.GlobalAvgPool2d(), nn.Linear(3, 4, rng=rng()), nn.GELU(), nn.Linear(4, 4, bias=False, rng=rng()),
+        nn.GELU(approximate="tanh"), nn.Softmax())
+
+
+def test_what_netron_shows_names_each_node_by_its_layer(tmp_path):
+    """What a learner reads in Netron: each layer's output named by its path in the model tree, the
+    nodes inside a layer ``<path>/<step>``, weights by their state_dict names, the model described."""
+    to_onnx(every_layer(), tmp_path / "m.onnx", (1, 8, 8))
+    proto = onnx.load(str(tmp_path / "m.onnx"))
+    assert [n.name for n in proto.graph.node] == [
+        "0", "1", "2", "3.conv1", "3.bn1", "3.relu1", "3.conv2", "3.bn2", "3.shortcut.0", "3.shortcut.1",
+        "3/Add", "3.relu2", "4", "5", "6", "7/MatMul", "7", "8/Div", "8/Erf", "8/AddOne", "8/Half", "8", "9",
+        "10/Square", "10/Cube", "10/MulK", "10/Inner", "10/MulC", "10/Tanh", "10/AddOne", "10/Half", "10",
+        "11"]
+    assert proto.graph.node[-1].output[0] == "output"
+    assert [t.name for t in proto.graph.initializer] == [
+        "0.weight", "0.bias", "1.weight", "1.bias", "1.running_mean", "1.running_var", "3.conv1.weight",
+        "3.bn1.weight", "3.bn1.bias", "3.bn1.running_mean", "3.bn1.running_var", "3.conv2.weight",
+        "3.bn2.weight", "3.bn2.bias", "3.bn2.running_mean", "3.bn2.running_var", "3.shortcut.0.weight",
+        "3.shortcut.1.weight", "3.shortcut.1.bias", "3.shortcut.1.running_mean", "3.shortcut.1.running_var",
+        "5/ones", "5/zeros", "5.running_mean", "5.running_var", "7.weight", "7.bias", "8/sqrt2", "8/one",
+        "8/half", "9.weight", "10/k", "10/c", "10/one", "10/half"]
+    assert proto.doc_string == "Sequential exported by scratchdl (eval mode), input (batch, 1, 8, 8)"
+    assert proto.producer_name == "scratchdl"
+
+
+def test_a_bare_layer_names_its_nodes_by_its_class(tmp_path):
+    to_onnx(nn.GELU(), tmp_path / "m.onnx", (3,))
+    nodes = [n.name for n in onnx.load(str(tmp_path / "m.onnx")).graph.node]
+    assert nodes == ["GELU/Div", "GELU/Erf", "GELU/AddOne", "GELU/Half", "GELU"]
+
+
+def test_a_float64_graph_names_its_casts_and_float64_steps_by_their_layer(tmp_path):
+    with pytest.warns(UserWarning):
+        to_onnx(every_layer().to(np.float64), tmp_path / "m.onnx", (1, 8, 8), opset=18)
+    proto = onnx.load(str(tmp_path / "m.onnx"))
+    assert [n.name for n in proto.graph.node] == [
+        "0/Cast", "0/Conv", "0", "1/var_eps", "1", "2/Less", "2/Mul", "2", "3.conv1/Cast", "3.conv1/Conv",
+        "3.conv1", "3.bn1/var_eps", "3.bn1", "3.relu1", "3.conv2/Cast", "3.conv2/Conv", "3.conv2",
+        "3.bn2/var_eps", "3.bn2", "3.shortcut.0/Cast", "3.shortcut.0/Conv", "3.shortcut.0",
+        "3.shortcut.1/var_eps", "3.shortcut.1", "3/Add", "3.relu2", "4/Cast", "4/AveragePool", "4",
+        "5/var_eps", "5", "6", "7/MatMul", "7", "8/Div", "8/Cast", "8/Erf", "8/Erf_back", "8/AddOne",
+        "8/Half", "8", "9", "10/Square", "10/Cube", "10/MulK", "10/Inner", "10/MulC", "10/Tanh", "10/AddOne",
+        "10/Half", "10", "11"]
+    constants = [t.name for t in proto.graph.initializer]
+    assert {"1/eps", "2/zero", "2/negative_slope", "3.bn1/eps", "5/eps", "6/axes"} <= set(constants)

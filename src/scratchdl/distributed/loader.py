@@ -50,7 +50,7 @@ class ShardedLoader(DataLoader):
     """A ``DataLoader`` whose batches are this rank's shares of the global batches.
 
     ``batch_size`` is the global batch; ``len(loader)`` is the number of global batches per epoch,
-    the same on every rank. ``rank`` and ``size`` default to the world's.
+    the same on every rank. ``rank`` and ``size`` default to the world's (each one not given).
     """
 
     def __init__(self, dataset, batch_size: int, shuffle: bool = True, drop_last: bool = False,
@@ -60,7 +60,8 @@ class ShardedLoader(DataLoader):
             from .comm import world
 
             comm = world()
-            rank, size = comm.rank, comm.size
+            rank = comm.rank if rank is None else rank
+            size = comm.size if size is None else size
         if not 0 <= rank < size:
             raise ConfigError(f"ShardedLoader: rank must be in [0, {size}), got {rank}")
         self.rank, self.size = int(rank), int(size)

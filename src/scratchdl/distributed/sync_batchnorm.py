@@ -16,6 +16,11 @@ gradient all-reduce multiplies what it computes from it by :math:`w_r`:
 .. math::
     \frac{\partial L}{\partial x} \Big/ w_r = \frac{\gamma}{M\sqrt{\sigma^2+\epsilon}}
     \Big(M\,\delta - \frac{G_1 + \hat x\, G_2}{w_r}\Big)
+    = \frac{\gamma}{M\sqrt{\sigma^2+\epsilon}}
+    \Big(M\,\delta - \frac{S_1 + \hat x\, S_2}{n_r}\Big)
+
+with :math:`S_1 = \sum_r n_r \sum \delta = n G_1` and :math:`S_2 = \sum_r n_r \sum \delta\hat x = n G_2`:
+the global batch :math:`n` cancels, and the all-reduce sums :math:`S_1, S_2` alone.
 
 :math:`\partial L/\partial\gamma` and :math:`\partial L/\partial\beta` stay local sums: the
 gradient all-reduce weights and adds them. In ``eval()`` it is plain batch norm.
@@ -83,13 +88,10 @@ class SyncBatchNorm(_BatchNorm):
             self.bias.grad += dout.sum(axis=axes)
         gamma = self.weight.data if self.affine else 1
         m, n_local = self._sync
-        sum_d, sum_dx, n = _allreduce(comm, n_local * dout.sum(axis=axes),
-                                      n_local * (dout * x_hat).sum(axis=axes),
-                                      get_array_module(dout).asarray(float(n_local)))
-        w = n_local / float(n)
-        g1, g2 = (sum_d / float(n)).reshape(shape), (sum_dx / float(n)).reshape(shape)
+        s1, s2 = _allreduce(comm, n_local * dout.sum(axis=axes), n_local * (dout * x_hat).sum(axis=axes))
         scale = (gamma * inv_std).reshape(shape)
-        return (scale / m * (m * dout - (g1 + x_hat * g2) / w)).astype(dout.dtype, copy=False)
+        return (scale / m * (m * dout - (s1.reshape(shape) + x_hat * s2.reshape(shape)) / n_local)).astype(
+            dout.dtype, copy=False)
 
 
 def convert_sync_batchnorm(model, comm: Comm | None = None):
