@@ -25,6 +25,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tomllib
@@ -160,7 +161,10 @@ def _mutmut(work: Path, name: str, spec: dict, mutants: list[str]) -> None:
           flush=True)
     with open(work / "mutmut.log", "a" if names else "w") as log:
         command = ["nice", "-n", "15", sys.executable, "-m", "mutmut", "run", "--max-children", "1", *names]
-        subprocess.run(command, cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT, check=False)
+        # A shell's background job starts with Ctrl-C ignored, and Python then never installs its
+        # KeyboardInterrupt handler: the tests that press Ctrl-C need it back.
+        subprocess.run(command, cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT, check=False,
+                       preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def results(name: str, spec: dict) -> dict[str, int | None]:
