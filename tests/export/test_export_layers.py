@@ -218,6 +218,8 @@ def test_a_bare_layer_names_its_nodes_by_its_class(tmp_path):
     to_onnx(nn.GELU(), tmp_path / "m.onnx", (3,))
     nodes = [n.name for n in onnx.load(str(tmp_path / "m.onnx")).graph.node]
     assert nodes == ["GELU/Div", "GELU/Erf", "GELU/AddOne", "GELU/Half", "GELU"]
+    to_onnx(nn.Tanh(), tmp_path / "t.onnx", (3,))  # a one-node layer too
+    assert [n.name for n in onnx.load(str(tmp_path / "t.onnx")).graph.node] == ["Tanh"]
 
 
 def test_a_float64_graph_names_its_casts_and_float64_steps_by_their_layer(tmp_path):
@@ -234,3 +236,15 @@ def test_a_float64_graph_names_its_casts_and_float64_steps_by_their_layer(tmp_pa
         "10/Half", "10", "11"]
     constants = [t.name for t in proto.graph.initializer]
     assert {"1/eps", "2/zero", "2/negative_slope", "3.bn1/eps", "5/eps", "6/axes"} <= set(constants)
+
+
+def test_a_zoo_model_inside_a_model_names_its_nodes_by_the_whole_path(tmp_path):
+    """An MLP used as a part of a larger model: its nodes carry the path from the outer model, as its
+    weights do in the state_dict, so two such parts never share a node name."""
+    from scratchdl.models import MLP
+    model = nn.Sequential(MLP([4, 3, 2], rng=rng()), MLP([2, 2], rng=rng()))
+    to_onnx(model, tmp_path / "m.onnx", (4,))
+    proto = onnx.load(str(tmp_path / "m.onnx"))
+    names = [n.name for n in proto.graph.node]
+    assert "0.layers.0" in names and "1.layers.0" in names and len(set(names)) == len(names)
+    assert {t.name for t in proto.graph.initializer} >= set(model.state_dict())
