@@ -68,3 +68,12 @@ def test_an_improvement_smaller_than_min_delta_does_not_count():
 def test_a_number_not_measured_is_not_watched():
     stopper = EarlyStopping(patience=1)  # test_loss, but the run has no test data
     assert run(stopper, [None, None, None]) is None and stopper.best is None and stopper.bad_epochs == 0
+
+
+def test_on_an_accuracy_min_delta_is_the_smallest_rise_that_counts():
+    stopper = EarlyStopping(patience=2, monitor="test_accuracy", min_delta=0.1)
+    assert run(stopper, [0.5, 0.56, 0.58, 0.9], key="test_accuracy") == 3  # rises under 0.1 do not count
+
+
+def test_patience_is_five_epochs_by_default():
+    assert run(EarlyStopping(), [1.0] * 10) == 6
