@@ -5,6 +5,7 @@ import io
 import json
 import re
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ def ja_report(tmp_path_factory):
     out = tmp_path_factory.mktemp("report-ja")
     seen = []
     path = experiments.write_report(out, quick=True, lang="ja", names=["activations", "backprop"],
-                                    on_result=lambda name, result, error: seen.append((name, error)))
+                                    on_result=lambda name, r, error: seen.append((name, r.name, error)))
     return out, path, seen
 
 
@@ -33,7 +34,7 @@ def embedded_pngs(html: str) -> list[bytes]:
 def test_report_files_and_results_json(ja_report):
     out, path, seen = ja_report
     assert path == out / "report.md"
-    assert seen == [("activations", None), ("backprop", None)]
+    assert seen == [("activations", "activations", None), ("backprop", "backprop", None)]
     results = json.loads((out / "results.json").read_text(encoding="utf-8"))
     assert results["lang"] == "ja" and results["quick"] is True and results["failed"] == []
     assert [e["name"] for e in results["experiments"]] == ["activations", "backprop"]
@@ -124,6 +125,8 @@ def test_unknown_names_and_languages_are_config_errors(tmp_path):
         experiments.run("nope", tmp_path)
     with pytest.raises(ConfigError, match="unknown language"):
         experiments.run("activations", tmp_path, lang="fr")
+    with pytest.raises(ConfigError, match=r"^unknown language 'fr'; valid: en, ja$"):
+        experiments.write_report(tmp_path, lang="fr")
     assert not list(tmp_path.iterdir())
 
 
@@ -194,3 +197,69 @@ def test_rerender_rebuilds_the_same_pages_from_results_json(ja_report, tmp_path)
     report.rerender(copy)
     for name in ("report.html", "report.md"):
         assert (copy / name).read_text(encoding="utf-8") == (out / name).read_text(encoding="utf-8")
+
+
+def test_rerender_keeps_a_failed_topic_and_takes_the_reports_language_for_older_entries(
+        tmp_path, monkeypatch):
+    """A report with a topic that raised, and a results.json written before each entry kept its own
+    language: the pages rebuilt from it are the pages the run wrote."""
+    def broken(*args, **kwargs):
+        raise ValueError("bad")
+
+    monkeypatch.setattr(learning_rate, "run", broken)
+    out = tmp_path / "run"
+    seen = []
+    started = time.perf_counter()
+    experiments.write_report(out / "nested" / "deeper", quick=True, lang="ja",
+                             names=["learning_rate", "Activations"],
+                             on_result=lambda name, result, error: seen.append((name, result, error)))
+    took = time.perf_counter() - started
+    out = out / "nested" / "deeper"
+    assert [name for name, _, _ in seen] == ["learning-rate", "activations"]
+    assert seen[0][1] is None and "ValueError: bad" in seen[0][2] and seen[1][2] is None
+    text = (out / "results.json").read_text(encoding="utf-8")
+    assert text.startswith('{\n  "')  # indented: a learner opens it in an editor
+    doc = json.loads(text)
+    assert 0 < doc["total_seconds"] <= took and doc["generated"].endswith("+00:00")
+    assert doc["failed"] == ["learning-rate"] and doc["experiments"][0]["ok"] is False
+    for entry in doc["experiments"]:
+        entry.pop("lang", None)
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    (copy / "results.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    report.rerender(copy)
+    for name in ("report.html", "report.md"):
+        assert (copy / name).read_text(encoding="utf-8") == (out / name).read_text(encoding="utf-8")
+    assert "ValueError: bad" in (copy / "report.md").read_text(encoding="utf-8")
+
+
+def test_each_figure_is_a_link_to_itself_with_its_phone_rendition_and_sizes(ja_report):
+    """What the page gives each figure: an anchor to open it full size and back, the phone
+    rendition for narrow screens, the size it is drawn at, and an alt text that says which figure."""
+    out, _, _ = ja_report
+    page = (out / "report.html").read_text(encoding="utf-8")
+    doc = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    def size(info):
+        width = info["display_width_px"]
+        return f' width="{width}" height="{round(width * info["height_in"] / info["width_in"])}"'
+
+    for number, entry in enumerate(doc["experiments"], start=1):
+        for i, info in enumerate(entry["figure_info"], start=1):
+            anchor = f"fig-{number}-{i}"
+            start = page.index(f'<figure id="{anchor}"><a class="zoom" href="#{anchor}" '
+                               f'title="{report.TEXT["enlarge"]["ja"]}">')
+            figure = page[start:page.index("</figure>", start)]
+            phone = info["phone"]
+            phone_png = base64.b64encode((out / entry["name"] / phone["file"]).read_bytes()).decode()
+            assert (f'<picture><source media="(max-width: {figures.PHONE_MAX_CSS_PX}px)" '
+                    f'srcset="data:image/png;base64,{phone_png}"{size(phone)}') in figure
+            assert f'alt="図 {number}.{i}: ' in figure and size(info) in figure.split("<img ")[1]
+            alt = re.search(r'<img src="[^"]*" alt="([^"]*)"', figure).group(1)
+            assert alt.startswith(f"図 {number}.{i}: ") and "<" not in alt and '"' not in alt
+            assert f'<a class="close" href="#{entry["name"]}">{report.TEXT["close"]["ja"]}</a>' in figure
+
+
+def test_a_figure_file_that_is_gone_is_named_on_the_page(tmp_path):
+    gone = tmp_path / "topic" / "gone.png"
+    assert report._html_figure(2, 1, gone, "caption", None, "topic", "ja") == (
+        f'<p class="fail">{report.TEXT["missing"]["ja"]}: {gone}</p>')
