@@ -263,3 +263,33 @@ def test_a_figure_file_that_is_gone_is_named_on_the_page(tmp_path):
     gone = tmp_path / "topic" / "gone.png"
     assert report._html_figure(2, 1, gone, "caption", None, "topic", "ja") == (
         f'<p class="fail">{report.TEXT["missing"]["ja"]}: {gone}</p>')
+
+
+def test_report_md_reads_in_the_reports_language_with_every_part_in_its_place(ja_report):
+    """report.md of a Japanese report, part by part: the heading, introduction and settings, then per
+    topic its claim, each figure (image, then its numbered caption), findings, checks, measured
+    numbers and run time, each followed by a blank line as Markdown needs."""
+    from scratchdl.experiments import mathml
+
+    out, path, _ = ja_report
+    text = path.read_text(encoding="utf-8")
+    doc = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    ja = {key: value["ja"] for key, value in report.TEXT.items() if isinstance(value, dict) and "ja" in value}
+    assert text.startswith(f"# {ja['title']}\n\n{mathml.markdown(ja['intro'])}\n\n**{ja['settings']}**: ")
+    assert ja["quick"] in text.splitlines()[4]
+    passed = sum(ok for e in doc["experiments"] for ok in e["checks"].values())
+    total = sum(len(e["checks"]) for e in doc["experiments"])
+    assert f"{passed}/{total}" in text.splitlines()[4]
+    for number, entry in enumerate(doc["experiments"], start=1):
+        topic = text[text.index(f"\n## {number}. {entry['title']} (`{entry['name']}`)\n\n"):]
+        assert topic.index(f"**{ja['claim']}**: {mathml.markdown(entry['claim'])}\n\n") < topic.index("[![")
+        for i, (figure, caption) in enumerate(zip(entry["figures"], entry["captions"], strict=True), start=1):
+            assert (f"[![{report._md_cell(mathml.plain(caption))}]({figure})]({figure})\n\n"
+                    f"**{ja['figure']} {number}.{i}**: {mathml.markdown(caption)}\n\n") in topic
+        notes = "".join(f"- {mathml.markdown(n)}\n" for n in entry["notes"])
+        checks = "".join(f"- {'✅' if ok else '❌'} {mathml.markdown(name)}\n"
+                         for name, ok in entry["checks"].items())
+        assert (f"**{ja['findings']}**:\n\n{notes}\n**{ja['checks']}**:\n\n{checks}\n"
+                f"### {ja['measured']}\n\n") in topic
+        assert f"*{ja['runtime']}: {entry['seconds']:.1f} s*" in topic
+    assert report._md_cell("a | b\nc") == "a \\| b c"  # a table cell: the bar escaped, one line
