@@ -37,8 +37,9 @@ ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "mutation"
 WORK = ROOT / "build" / "mutation"
 
-# mutmut's exit codes of a mutant's test run, as its stats.py reads them.
-KILLED = {1: "killed", 3: "killed", 36: "timeout", 24: "timeout", -24: "timeout", 152: "timeout",
+# The exit codes of a mutant's test run, as mutmut's stats.py reads them, and 2 (pytest interrupted): a
+# Ctrl-C that the code under test should have turned into a graceful stop escaped it.
+KILLED = {1: "killed", 2: "killed", 3: "killed", 36: "timeout", 24: "timeout", -24: "timeout", 152: "timeout",
           255: "timeout", -11: "segfault", -9: "segfault", 37: "caught by type check"}
 NOT_KILLED = {0: "survived", 5: "no tests", 33: "no tests", None: "not checked"}
 
