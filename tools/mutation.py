@@ -28,6 +28,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 import tomllib
 from collections import Counter
 from fnmatch import fnmatch
@@ -182,6 +183,9 @@ def results(name: str, spec: dict) -> dict[str, int | None]:
     return codes
 
 
+HAND_TIMEOUT = 124  # the exit code recorded for a hand-planted mutant whose tests ran past the limit
+
+
 def planted_by_hand(name: str) -> dict[str, int]:
     """mutant name -> exit code of the module's tests with the mutant planted by hand (``--by-hand``)."""
     path = WORK / name / "by_hand.json"
@@ -190,9 +194,14 @@ def planted_by_hand(name: str) -> dict[str, int]:
 
 def score(name: str, spec: dict, equivalent: dict[str, str]) -> dict:
     codes = results(name, spec)
-    by_hand = {m: code for m, code in planted_by_hand(name).items()
-               if m in codes and codes[m] not in KILLED and code in (1, 2)}  # pytest: failed, interrupted
-    codes.update({m: 1 for m in by_hand})
+    by_hand = {}
+    for mutant, code in planted_by_hand(name).items():
+        if mutant not in codes or KILLED.get(codes[mutant], "timeout") != "timeout":
+            continue  # a test failed under mutmut: that stands
+        # a survivor or a timeout of mutmut's run, planted by hand with no tight limit: its verdict
+        codes[mutant] = {0: 0, 1: 1, 2: 2, HAND_TIMEOUT: -24}.get(code, codes[mutant])
+        if code in (1, 2):
+            by_hand[mutant] = code
     statuses = Counter(KILLED.get(code) or NOT_KILLED.get(code, "suspicious") for code in codes.values())
     equal = sum(1 for mutant in codes if mutant in equivalent)
     killed = sum(1 for mutant, code in codes.items() if code in KILLED and mutant not in equivalent)
@@ -235,11 +244,14 @@ def survivors(name: str) -> None:
 
 
 def by_hand(name: str, spec: dict, pattern: str) -> None:
-    """Plant each mutant the last run of ``name`` left whose name matches ``pattern`` into a copy of
-    src/ (with patch(1), from mutmut's diff) and run the module's tests on it, stopping at the first
-    failure. This is for code mutmut cannot switch on: it chooses a mutant when the function is
-    called, so a function that runs only while the package is imported (a factory that fills a
-    registry of exporters or commands) keeps its original in every mutant's run."""
+    """Plant each mutant of ``name`` matching ``pattern`` that mutmut's run left or stopped into a copy
+    of src/ (with patch(1), from mutmut's diff) and run the module's tests on it, stopping at the first
+    failure, with a limit of 5x the tests' own time (60 s at least). For code mutmut cannot switch on:
+    it chooses a mutant when the function is called, so a function that runs only while the package
+    is imported (a factory that fills a registry of exporters or commands) keeps its original in
+    every mutant's run. And for its timeouts: its limit is 10x the tests' time as its first run
+    measured them, without module-scoped fixtures, so tests that build every model in a fixture
+    can be stopped though they pass."""
     work = WORK / name
     copy = work / "by_hand"
     shutil.rmtree(copy, ignore_errors=True)
@@ -250,9 +262,25 @@ def by_hand(name: str, spec: dict, pattern: str) -> None:
     env = {**os.environ, "PYTHONPATH": str(copy / "src"), "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
            "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
     mutmut_env = {**os.environ, "PYTHONPATH": str(CONFIG)}
-    for mutant in score(name, spec, equivalents())["left"]:
-        if not fnmatch(mutant, pattern):
-            continue
+    command = ["nice", "-n", "15", sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
+               *markers, *tests]
+
+    def run_tests(limit=None) -> int:
+        try:
+            return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, check=False, timeout=limit,
+                                  preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL)).returncode
+        except subprocess.TimeoutExpired:
+            return HAND_TIMEOUT
+
+    started = time.perf_counter()
+    if run_tests() != 0:
+        raise SystemExit(f"{name}: the tests fail without a mutant; fix them first")
+    limit = max(60.0, 5 * (time.perf_counter() - started))
+    codes = results(name, spec)
+    equivalent = equivalents()
+    candidates = [m for m, code in codes.items() if m not in equivalent
+                  and KILLED.get(code, "timeout") == "timeout" and fnmatch(m, pattern)]
+    for mutant in candidates:
         diff = subprocess.run([sys.executable, "-m", "mutmut", "show", mutant], cwd=work, env=mutmut_env,
                               capture_output=True, text=True, check=True).stdout
         diff = diff[diff.index("--- "):]
@@ -265,14 +293,12 @@ def by_hand(name: str, spec: dict, pattern: str) -> None:
             source.write_text(original)
             continue
         try:
-            code = subprocess.run(["nice", "-n", "15", sys.executable, "-m", "pytest", "-x", "-q",
-                                   "-p", "no:cacheprovider", *markers, *tests], cwd=ROOT, env=env,
-                                  capture_output=True, check=False,
-                                  preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL)).returncode
+            code = run_tests(limit)
         finally:
             source.write_text(original)
         record[mutant] = code
-        print(f"{mutant}: {'killed' if code else 'survived'} (pytest exit {code})", flush=True)
+        verdict = {0: "survived", HAND_TIMEOUT: f"stopped after {limit:.0f} s"}.get(code, "killed")
+        print(f"{mutant}: {verdict} (pytest exit {code})", flush=True)
         (work / "by_hand.json").write_text(json.dumps(record, indent=1, sort_keys=True))
 
 

@@ -30,24 +30,37 @@ def write_results(work: Path, name: str, codes: dict) -> dict:
     return {"mutate": ["src/pkg/*.py"], "tests": []}
 
 
-def test_the_score_counts_kills_timeouts_and_hand_planted_and_leaves_out_equivalents(runner, tmp_path):
+def test_the_score_counts_kills_and_timeouts_and_leaves_out_equivalents(runner, tmp_path):
     spec = write_results(tmp_path, "mod", {
         "pkg.mod.x_f__mutmut_1": 1,      # a test failed
         "pkg.mod.x_f__mutmut_2": -24,    # stopped: its tests ran past the limit
         "pkg.mod.x_f__mutmut_3": 0,      # survived
         "pkg.mod.x_f__mutmut_4": 0,      # survived, equivalent
-        "pkg.mod.x_g__mutmut_1": 0,      # survived, then killed when planted by hand
+        "pkg.mod.x_g__mutmut_1": 0,      # survived
         "pkg.mod.x_g__mutmut_2": 33,     # no test reaches it
         "pkg.mod.x_g__mutmut_3": None,   # not run yet
     })
-    (tmp_path / "mod" / "by_hand.json").write_text(json.dumps({"pkg.mod.x_g__mutmut_1": 1,
-                                                                "pkg.mod.x_f__mutmut_3": 0}))
     result = runner.score("mod", spec, {"pkg.mod.x_f__mutmut_4": "why"})
     assert (result["mutants"], result["killed"], result["timeouts"], result["by_hand"],
-            result["equivalent"]) == (7, 3, 1, 1, 1)
+            result["equivalent"]) == (7, 2, 1, 0, 1)
     assert sorted(result["left"]) == [
-        "pkg.mod.x_f__mutmut_3", "pkg.mod.x_g__mutmut_2", "pkg.mod.x_g__mutmut_3"]
-    assert result["score"] == pytest.approx(3 / 6)
+        "pkg.mod.x_f__mutmut_3", "pkg.mod.x_g__mutmut_1", "pkg.mod.x_g__mutmut_2", "pkg.mod.x_g__mutmut_3"]
+    assert result["score"] == pytest.approx(2 / 6)
+
+
+def test_planted_by_hand_a_survivor_can_die_and_a_timeout_can_survive(runner, tmp_path):
+    spec = write_results(tmp_path, "mod", {"pkg.mod.x_f__mutmut_1": 1, "pkg.mod.x_f__mutmut_2": -24,
+                                           "pkg.mod.x_f__mutmut_3": 0, "pkg.mod.x_g__mutmut_1": 0,
+                                           "pkg.mod.x_g__mutmut_2": -24})
+    (tmp_path / "mod" / "by_hand.json").write_text(json.dumps({
+        "pkg.mod.x_f__mutmut_1": 0,                  # a test failed under mutmut: that stands
+        "pkg.mod.x_f__mutmut_2": 0,                  # stopped by mutmut, passes planted by hand: survived
+        "pkg.mod.x_f__mutmut_3": 0,                  # survived both ways
+        "pkg.mod.x_g__mutmut_1": 1,                  # survived mutmut, a test fails planted by hand
+        "pkg.mod.x_g__mutmut_2": runner.HAND_TIMEOUT}))  # ran past the hand run's limit too
+    result = runner.score("mod", spec, {})
+    assert (result["killed"], result["timeouts"], result["by_hand"]) == (3, 1, 1)
+    assert sorted(result["left"]) == ["pkg.mod.x_f__mutmut_2", "pkg.mod.x_f__mutmut_3"]
 
 
 def test_the_table_has_a_row_per_module_and_the_overall_score(runner, tmp_path, monkeypatch):
