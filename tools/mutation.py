@@ -283,7 +283,7 @@ def by_hand(name: str, spec: dict, pattern: str) -> None:
     for mutant in candidates:
         diff = subprocess.run([sys.executable, "-m", "mutmut", "show", mutant], cwd=work, env=mutmut_env,
                               capture_output=True, text=True, check=True).stdout
-        diff = diff[diff.index("--- "):]
+        diff = diff[diff.index("--- "):].rstrip("\n") + "\n"  # patch needs the last line ended
         source = copy / diff.splitlines()[0].split()[1]
         original = source.read_text()
         applied = subprocess.run(["patch", "-p0", "--silent", "--no-backup-if-mismatch", "-r", "-"],
