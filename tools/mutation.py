@@ -278,7 +278,7 @@ def by_hand(name: str, spec: dict, pattern: str) -> None:
     limit = max(60.0, 5 * (time.perf_counter() - started))
     codes = results(name, spec)
     equivalent = equivalents()
-    candidates = [m for m, code in codes.items() if m not in equivalent
+    candidates = [m for m, code in codes.items() if m not in equivalent and record.get(m) not in (1, 2)
                   and KILLED.get(code, "timeout") == "timeout" and fnmatch(m, pattern)]
     for mutant in candidates:
         diff = subprocess.run([sys.executable, "-m", "mutmut", "show", mutant], cwd=work, env=mutmut_env,
