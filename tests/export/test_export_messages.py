@@ -34,6 +34,8 @@ class Doubler(nn.Module):
      "model.to(np.float64) first"),
     (nn.Sequential(nn.Linear(3, 2)), (3,), {"dtype": np.float64},
      "dtype: float64 given, but the model's parameters are float32"),
+    (nn.Sequential(nn.Linear(3, 2, dtype=np.float64)), (3,), {"dtype": np.float32},
+     "dtype: float32 given, but the model's parameters are float64"),
     (nn.Sequential(nn.ReLU()), (3,), {"dtype": np.float16},
      "model: expected a float32 or float64 model, got float16"),
     (Doubler(), (3,), {},
@@ -86,3 +88,9 @@ def test_exporting_in_the_middle_of_training_changes_nothing_of_the_model(tmp_pa
     assert [m.training for m in model.modules()] == [True, True, True, False, True]
     assert all(m._cache is None for m in model.modules())
     assert all(np.array_equal(before[k], v) for k, v in model.state_dict().items())  # running stats too
+
+
+def test_the_oldest_and_the_newest_opset_are_both_accepted(tmp_path):
+    for opset in (13, NEWEST):
+        proto = onnx.load(str(to_onnx(nn.Sequential(nn.ReLU()), tmp_path / "m.onnx", (3,), opset=opset)))
+        assert [o.version for o in proto.opset_import] == [opset]
