@@ -243,6 +243,14 @@ def survivors(name: str) -> None:
         print(shown.stdout)
 
 
+def _indent_hunks(diff: str, by: str = "    ") -> str:
+    """``diff`` with every non-empty line of its hunks indented ``by`` (after the +/-/space column)."""
+    lines = diff.splitlines(keepends=True)
+    body = [line if line.startswith(("---", "+++", "@@")) or not line[1:].strip() else line[0] + by + line[1:]
+            for line in lines[2:]]
+    return "".join(lines[:2] + body)
+
+
 def by_hand(name: str, spec: dict, pattern: str) -> None:
     """Plant each mutant of ``name`` matching ``pattern`` that mutmut's run left or stopped into a copy
     of src/ (with patch(1), from mutmut's diff) and run the module's tests on it, stopping at the first
@@ -284,10 +292,16 @@ def by_hand(name: str, spec: dict, pattern: str) -> None:
         diff = subprocess.run([sys.executable, "-m", "mutmut", "show", mutant], cwd=work, env=mutmut_env,
                               capture_output=True, text=True, check=True).stdout
         diff = diff[diff.index("--- "):].rstrip("\n") + "\n"  # patch needs the last line ended
+        if "ǁ" in mutant:  # a method: mutmut shows it dedented out of its class
+            diff = _indent_hunks(diff)
         source = copy / diff.splitlines()[0].split()[1]
         original = source.read_text()
-        applied = subprocess.run(["patch", "-p0", "--silent", "--no-backup-if-mismatch", "-r", "-"],
-                                 input=diff, cwd=copy, capture_output=True, text=True, check=False)
+        for fuzz in ("0", "3"):  # a hunk at a function's end has no context after it: patch wants fuzz
+            applied = subprocess.run(["patch", "-p0", "--silent", "--no-backup-if-mismatch", "-r", "-",
+                                      "-F", fuzz], input=diff, cwd=copy, capture_output=True, text=True,
+                                     check=False)
+            if applied.returncode == 0:
+                break
         if applied.returncode != 0 or source.read_text() == original:
             print(f"{mutant}: the diff does not apply", flush=True)
             source.write_text(original)
