@@ -248,3 +248,11 @@ def test_a_zoo_model_inside_a_model_names_its_nodes_by_the_whole_path(tmp_path):
     names = [n.name for n in proto.graph.node]
     assert "0.layers.0" in names and "1.layers.0" in names and len(set(names)) == len(names)
     assert {t.name for t in proto.graph.initializer} >= set(model.state_dict())
+
+
+def test_input_and_output_share_the_batch_axis_by_name(tmp_path):
+    """ONNX Runtime and Netron read one symbolic batch size for both ends, so any batch runs."""
+    proto = onnx.load(str(to_onnx(nn.Sequential(nn.Linear(3, 2, rng=rng())), tmp_path / "m.onnx", (3,))))
+    ends = [proto.graph.input[0], proto.graph.output[0]]
+    assert [[d.dim_param or d.dim_value for d in e.type.tensor_type.shape.dim] for e in ends] == [
+        ["batch", 3], ["batch", 2]]
