@@ -293,3 +293,53 @@ def test_report_md_reads_in_the_reports_language_with_every_part_in_its_place(ja
                 f"### {ja['measured']}\n\n") in topic
         assert f"*{ja['runtime']}: {entry['seconds']:.1f} s*" in topic
     assert report._md_cell("a | b\nc") == "a \\| b c"  # a table cell: the bar escaped, one line
+
+
+def test_report_html_reads_in_the_reports_language_with_contents_sections_and_checks(ja_report):
+    """report.html of a Japanese report: the page's language and title, the contents linking each
+    topic with its checks passed, and per topic its section, heading, claim, findings, checks marked
+    ✓/✗, measured numbers, all numbers folded, run time and the way back to the contents."""
+    from scratchdl.experiments import mathml
+
+    out, _, _ = ja_report
+    page = (out / "report.html").read_text(encoding="utf-8")
+    doc = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    ja = {key: value["ja"] for key, value in report.TEXT.items() if isinstance(value, dict) and "ja" in value}
+    assert page.startswith('<!DOCTYPE html>\n<html lang="ja">\n<head>\n<meta charset="utf-8">\n'
+                           '<meta name="viewport" content="width=device-width, initial-scale=1">\n')
+    assert f"<title>{ja['title']}</title>" in page and f"<h1>{ja['title']}</h1>" in page
+    assert f"<p>{mathml.html_text(ja['intro'])}</p>" in page
+    assert f"<p><strong>{ja['settings']}</strong>: " in page
+    assert f'<h2 id="contents">{ja["contents"]}</h2>' in page
+    back = f'<p class="back"><a href="#contents">{ja["back"]}</a></p>'
+    for number, entry in enumerate(doc["experiments"], start=1):
+        name, checks = entry["name"], entry["checks"]
+        assert (f'<li><a href="#{name}">{entry["title"]}</a> ({sum(checks.values())}/{len(checks)})</li>'
+                in page)
+        section = page[page.index(f'<section id="{name}">\n<h2>{number}. {entry["title"]} '
+                                  f'<span class="key"><code>{name}</code></span></h2>\n'):]
+        section = section[:section.index("</section>")]
+        claim = mathml.html_text(entry["claim"])
+        assert f'<p class="claim"><strong>{ja["claim"]}</strong>: {claim}</p>' in section
+        findings = "\n".join(f"<li>{mathml.html_text(n)}</li>" for n in entry["notes"])
+        assert f"<p><strong>{ja['findings']}</strong>:</p><ul>\n{findings}\n</ul>" in section
+        marks = "\n".join(f'<li class="{"ok" if ok else "fail"}">{"✓" if ok else "✗"} '
+                          f"{mathml.html_text(c)}</li>" for c, ok in checks.items())
+        assert f"<p><strong>{ja['checks']}</strong>:</p><ul>\n{marks}\n</ul>" in section
+        assert f"</ul><h3>{ja['measured']}</h3>" in section
+        assert f"<details><summary>{ja['all_numbers']}</summary>" in section
+        assert "</table></div></details>" in section
+        assert section.endswith(f'<p class="runtime">{ja["runtime"]}: {entry["seconds"]:.1f} s</p>{back}')
+
+
+def test_a_failed_topic_is_marked_in_the_contents_and_says_why_in_its_section(tmp_path, monkeypatch):
+    def broken(*args, **kwargs):
+        raise ValueError("bad <input>")
+
+    monkeypatch.setattr(learning_rate, "run", broken)
+    experiments.write_report(tmp_path, quick=True, lang="en", names=["learning-rate"])
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert '<li><a href="#learning-rate">learning-rate</a> <span class="fail">✗</span></li>' in page
+    failed = report.TEXT["failed"]["en"]
+    assert f'<div class="error"><strong>{failed}</strong>\nValueError: bad &lt;input&gt;' in page
+    assert '<html lang="en">' in page
