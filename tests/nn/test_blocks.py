@@ -296,3 +296,20 @@ def test_add_scaled_adds_in_place_over_every_element(size, monkeypatch):
     blocks.add_scaled_(y, -0.1, x)
     assert y is target
     np.testing.assert_array_equal(y, expected)      # the same float32 arithmetic, block by block
+
+
+def test_a_forked_child_runs_blocks_on_a_pool_of_its_own(monkeypatch):
+    """multiprocessing's fork start method (Linux's default before Python 3.14) copies the process
+    without its threads: blocks handed to the parent's pool would wait forever in the child."""
+    import multiprocessing
+
+    monkeypatch.setattr(blocks, "NUM_THREADS", 2)
+    spans = [(0, 1), (1, 3), (3, 4), (4, 9)]
+    assert blocks.run_blocks(lambda n0, n1: n0 * 10 + n1, spans) == [1, 13, 34, 49]  # the pool exists
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        result = pool.apply_async(blocks.run_blocks, (_span_code, spans))
+        assert result.get(timeout=30) == [1, 13, 34, 49]
+
+
+def _span_code(n0, n1):
+    return n0 * 10 + n1

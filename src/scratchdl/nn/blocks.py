@@ -312,6 +312,18 @@ def _pool_thread_start() -> None:
             set_(1)
 
 
+def _forget_pool_after_fork() -> None:
+    """A forked child has none of its parent's threads: a pool inherited through ``fork`` would take
+    work and never run it (``multiprocessing`` with the fork start method, a test runner that forks).
+    The child starts a pool of its own when it first needs one."""
+    global _executor, _executor_size, _lock
+    _executor, _executor_size, _lock = None, 0, threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool_after_fork)
+
+
 def _pool(threads: int) -> ThreadPoolExecutor:
     global _executor, _executor_size
     with _lock:
