@@ -77,6 +77,8 @@ def configure(work: Path, spec: dict) -> None:
     pytest_args = ["-p", "no:cacheprovider", "-p", "subprocess_hits"]
     if "markers" in spec:
         pytest_args += ["-m", spec["markers"]]
+    for test in spec.get("deselect", []):
+        pytest_args += ["--deselect", test]
     tests = [t for t in spec["tests"] if (ROOT / t.split("::")[0]).exists()]  # a test id: file::name
     section = {
         "source_paths": ["src/"],
