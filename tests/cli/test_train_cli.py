@@ -78,6 +78,32 @@ def test_bad_options_fail_in_one_line(cli, args, needles, tmp_path):
     assert not (tmp_path / "x").exists()
 
 
+@pytest.mark.parametrize("args, line", [
+    (["--dropout", "1.5"], "argument --dropout: must be in [0, 1), got 1.5"),
+    (["--dropout", "1"], "argument --dropout: must be in [0, 1), got 1"),
+    (["--dropout", "x"], "argument --dropout: expected a number >= 0, got 'x'"),
+    (["--lr", "-1"], "argument --lr: must be > 0, got -1"),
+    (["--lr", "inf"], "argument --lr: must be > 0, got inf"),
+    (["--epochs", "abc"], "argument --epochs: expected a positive integer, got 'abc'"),
+    (["--weight-decay", "-1"], "argument --weight-decay: must be >= 0, got -1"),
+    (["--init", "normal:x"], "argument --init: normal:x: the standard deviation must be a number > 0"),
+    (["--init", "uniform:-1"], "argument --init: uniform:-1: the bound must be a number > 0"),
+    (["--init", "foo:1"], "argument --init: unknown initializer 'foo:1'; valid: glorot_normal, "
+                          "glorot_uniform, he, he_normal, he_uniform, kaiming_normal, kaiming_uniform, "
+                          "lecun_normal, normal, uniform, xavier, xavier_normal, xavier_uniform, zeros, "
+                          "normal:STD, uniform:BOUND"),
+])
+def test_a_bad_number_is_named_with_the_range_it_must_be_in(cli, args, line, tmp_path):
+    status, _, err = cli("train", "--out", tmp_path / "x", *args)
+    assert status == 2 and err.strip() == f"scratchdl train: error: {line}"
+
+
+def test_the_edges_of_the_ranges_are_accepted(cli, tmp_path):
+    status, _, err = cli("train", "--model", "mlp", "--epochs", "1", "--dropout", "0", "--weight-decay", "0",
+                         "--init", "normal:0.05", "--out", tmp_path / "run", "--no-progress")
+    assert status == 0, err
+
+
 def test_resume_of_a_folder_that_is_not_a_checkpoint(cli, tmp_path):
     one_line_error(cli("train", "--resume", tmp_path), "not a scratchdl checkpoint")
     one_line_error(cli("train", "--resume", tmp_path / "missing"), "not a folder")
