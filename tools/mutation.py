@@ -30,7 +30,6 @@ import subprocess
 import sys
 import time
 import tomllib
-from collections import Counter
 from fnmatch import fnmatch
 from pathlib import Path
 
@@ -42,7 +41,6 @@ WORK = ROOT / "build" / "mutation"
 # Ctrl-C that the code under test should have turned into a graceful stop escaped it.
 KILLED = {1: "killed", 2: "killed", 3: "killed", 36: "timeout", 24: "timeout", -24: "timeout", 152: "timeout",
           255: "timeout", -11: "segfault", -9: "segfault", 37: "caught by type check"}
-NOT_KILLED = {0: "survived", 5: "no tests", 33: "no tests", None: "not checked"}
 
 
 def modules() -> dict:
@@ -72,14 +70,41 @@ def prepare(name: str, spec: dict) -> Path:
     return work
 
 
+def _tests(spec: dict) -> tuple[list[str], list[str]]:
+    """``(pytest options, test files and ids)`` of a module: its markers and deselected tests, and the
+    tests of ``spec["tests"]`` that exist (a test id is ``file::name``)."""
+    options = ["-m", spec["markers"]] if "markers" in spec else []
+    for test in spec.get("deselect", []):
+        options += ["--deselect", test]
+    return options, [t for t in spec["tests"] if (ROOT / t.split("::")[0]).exists()]
+
+
+def _environment(pythonpath: Path) -> dict[str, str]:
+    """The tests' environment: ``pythonpath`` first, BLAS on one thread, figures without a display, and
+    no ``SCRATCHDL_MUTATION_HITS`` of an outer run (mutation/sitecustomize.py records calls there)."""
+    env = {k: v for k, v in os.environ.items() if k != "SCRATCHDL_MUTATION_HITS"}
+    env.update(PYTHONPATH=str(pythonpath), OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1",
+               MPLBACKEND="Agg")
+    return env
+
+
+def _ctrl_c_back() -> None:
+    """A shell's background job starts with Ctrl-C ignored, and Python then never installs its
+    KeyboardInterrupt handler: the tests that press Ctrl-C need it back (``preexec_fn``)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def _show(name: str, mutant: str) -> str:
+    """``mutmut show``: the mutant's status and its diff."""
+    return subprocess.run([sys.executable, "-m", "mutmut", "show", mutant], cwd=WORK / name,
+                          env={**os.environ, "PYTHONPATH": str(CONFIG)}, capture_output=True, text=True,
+                          check=True).stdout
+
+
 def configure(work: Path, spec: dict) -> None:
     """The working folder's pyproject.toml: the project's, with a ``[tool.mutmut]`` section for ``spec``."""
-    pytest_args = ["-p", "no:cacheprovider", "-p", "subprocess_hits"]
-    if "markers" in spec:
-        pytest_args += ["-m", spec["markers"]]
-    for test in spec.get("deselect", []):
-        pytest_args += ["--deselect", test]
-    tests = [t for t in spec["tests"] if (ROOT / t.split("::")[0]).exists()]  # a test id: file::name
+    options, tests = _tests(spec)
+    pytest_args = ["-p", "no:cacheprovider", "-p", "subprocess_hits", *options]
     section = {
         "source_paths": ["src/"],
         "only_mutate": spec["mutate"],
@@ -160,18 +185,14 @@ def _mutmut(work: Path, name: str, spec: dict, mutants: list[str]) -> None:
     # "<function>__mutmut_*<n>" rather than the name itself: mutmut looks up the tests of an exact
     # name without a default, which fails for a function that no test called in the last run
     names = [m.replace("__mutmut_", "__mutmut_*") for m in mutants]
-    env = {k: v for k, v in os.environ.items() if k != "SCRATCHDL_MUTATION_HITS"}
     # mutmut puts its mutated copy first on sys.path itself; the MPI tests pass it on to their ranks
-    env["PYTHONPATH"] = str(CONFIG)
-    env.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1", MPLBACKEND="Agg")
+    env = _environment(CONFIG)
     print(f"== {name}: mutating {', '.join(spec['mutate'])}" + (f" ({len(names)} again)" if names else ""),
           flush=True)
     with open(work / "mutmut.log", "a" if names else "w") as log:
         command = ["nice", "-n", "15", sys.executable, "-m", "mutmut", "run", "--max-children", "1", *names]
-        # A shell's background job starts with Ctrl-C ignored, and Python then never installs its
-        # KeyboardInterrupt handler: the tests that press Ctrl-C need it back.
         subprocess.run(command, cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT, check=False,
-                       preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+                       preexec_fn=_ctrl_c_back)
 
 
 def results(name: str, spec: dict) -> dict[str, int | None]:
@@ -204,7 +225,6 @@ def score(name: str, spec: dict, equivalent: dict[str, str]) -> dict:
         codes[mutant] = {0: 0, 1: 1, 2: 2, HAND_TIMEOUT: -24}.get(code, codes[mutant])
         if code in (1, 2):
             by_hand[mutant] = code
-    statuses = Counter(KILLED.get(code) or NOT_KILLED.get(code, "suspicious") for code in codes.values())
     equal = sum(1 for mutant in codes if mutant in equivalent)
     killed = sum(1 for mutant, code in codes.items() if code in KILLED and mutant not in equivalent)
     left = [m for m, code in codes.items() if code not in KILLED and m not in equivalent]
@@ -212,7 +232,7 @@ def score(name: str, spec: dict, equivalent: dict[str, str]) -> dict:
     timeouts = sum(1 for mutant, code in codes.items()
                    if KILLED.get(code) == "timeout" and mutant not in equivalent)
     return {"module": name, "mutants": len(codes), "killed": killed, "timeouts": timeouts,
-            "by_hand": len(by_hand), "equivalent": equal, "left": left, "statuses": dict(statuses),
+            "by_hand": len(by_hand), "equivalent": equal, "left": left,
             "score": killed / counted if counted else float("nan")}
 
 
@@ -237,12 +257,8 @@ def summary(names) -> str:
 def survivors(name: str) -> None:
     """Print the diff of each mutant of ``name`` that no test killed and that is not listed as equivalent."""
     spec = modules()[name]
-    left = score(name, spec, equivalents())["left"]
-    env = {**os.environ, "PYTHONPATH": str(CONFIG)}
-    for mutant in left:
-        shown = subprocess.run([sys.executable, "-m", "mutmut", "show", mutant], cwd=WORK / name, env=env,
-                               capture_output=True, text=True, check=False)
-        print(shown.stdout)
+    for mutant in score(name, spec, equivalents())["left"]:
+        print(_show(name, mutant))
 
 
 def _indent_hunks(diff: str, by: str = "    ") -> str:
@@ -267,18 +283,15 @@ def by_hand(name: str, spec: dict, pattern: str) -> None:
     shutil.rmtree(copy, ignore_errors=True)
     shutil.copytree(ROOT / "src", copy / "src", ignore=IGNORE)
     record = planted_by_hand(name)
-    tests = [t for t in spec["tests"] if (ROOT / t.split("::")[0]).exists()]
-    markers = ["-m", spec["markers"]] if "markers" in spec else []
-    env = {**os.environ, "PYTHONPATH": str(copy / "src"), "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
-           "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
-    mutmut_env = {**os.environ, "PYTHONPATH": str(CONFIG)}
+    options, tests = _tests(spec)
+    env = _environment(copy / "src")
     command = ["nice", "-n", "15", sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
-               *markers, *tests]
+               *options, *tests]
 
     def run_tests(limit=None) -> int:
         try:
             return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, check=False, timeout=limit,
-                                  preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL)).returncode
+                                  preexec_fn=_ctrl_c_back).returncode
         except subprocess.TimeoutExpired:
             return HAND_TIMEOUT
 
@@ -291,8 +304,7 @@ def by_hand(name: str, spec: dict, pattern: str) -> None:
     candidates = [m for m, code in codes.items() if m not in equivalent and record.get(m) not in (1, 2)
                   and KILLED.get(code, "timeout") == "timeout" and fnmatch(m, pattern)]
     for mutant in candidates:
-        diff = subprocess.run([sys.executable, "-m", "mutmut", "show", mutant], cwd=work, env=mutmut_env,
-                              capture_output=True, text=True, check=True).stdout
+        diff = _show(name, mutant)
         diff = diff[diff.index("--- "):].rstrip("\n") + "\n"  # patch needs the last line ended
         if "ǁ" in mutant:  # a method: mutmut shows it dedented out of its class
             diff = _indent_hunks(diff)
