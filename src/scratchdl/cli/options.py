@@ -34,6 +34,13 @@ def probability(text: str) -> float:
     return value
 
 
+def port_number(text: str) -> int:
+    value = non_negative_int(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"must be a port number in [0, 65535], got {text}")
+    return value
+
+
 def int_list(text: str) -> list[int]:
     """``"100,50"`` -> ``[100, 50]``."""
     try:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import sys
 
 from ..lang import LANGS, default_lang
-from .options import non_negative_int
+from .options import port_number
 
 
 def register(commands) -> None:
@@ -28,15 +28,6 @@ def register(commands) -> None:
                    "then the locale, then en)")
     p.add_argument("--no-browser", action="store_true", help="print the URL only; do not open a browser")
     p.set_defaults(run=run)
-
-
-def port_number(text: str) -> int:
-    import argparse
-
-    value = non_negative_int(text)
-    if value > 65535:
-        raise argparse.ArgumentTypeError(f"must be a port number in [0, 65535], got {text}")
-    return value
 
 
 def run(args) -> int:
