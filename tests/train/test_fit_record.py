@@ -7,16 +7,13 @@ import sys
 
 import numpy as np
 import pytest
+from test_fit import spiral
 
 import scratchdl
 from scratchdl import checkpoint, data, nn, optim
 from scratchdl.models import MLP
 from scratchdl.train import Callback, Checkpointing, TrainState, fit, loop
 from scratchdl.train.callbacks import EpochLog, format_epoch
-
-
-def spiral():
-    return data.load_splits("spiral", seed=0)
 
 
 def classifier(seed=0):
