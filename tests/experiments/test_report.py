@@ -26,6 +26,12 @@ def ja_report(tmp_path_factory):
     return out, path, seen
 
 
+def japanese_text() -> dict[str, str]:
+    """The report's fixed Japanese words (headings, labels), by key."""
+    return {key: value["ja"] for key, value in report.TEXT.items()
+            if isinstance(value, dict) and "ja" in value}
+
+
 def embedded_pngs(html: str) -> list[bytes]:
     found = re.findall(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
     return [base64.b64decode(m) for m in found]
@@ -274,7 +280,7 @@ def test_report_md_reads_in_the_reports_language_with_every_part_in_its_place(ja
     out, path, _ = ja_report
     text = path.read_text(encoding="utf-8")
     doc = json.loads((out / "results.json").read_text(encoding="utf-8"))
-    ja = {key: value["ja"] for key, value in report.TEXT.items() if isinstance(value, dict) and "ja" in value}
+    ja = japanese_text()
     assert text.startswith(f"# {ja['title']}\n\n{mathml.markdown(ja['intro'])}\n\n**{ja['settings']}**: ")
     assert ja["quick"] in text.splitlines()[4]
     passed = sum(ok for e in doc["experiments"] for ok in e["checks"].values())
@@ -304,7 +310,7 @@ def test_report_html_reads_in_the_reports_language_with_contents_sections_and_ch
     out, _, _ = ja_report
     page = (out / "report.html").read_text(encoding="utf-8")
     doc = json.loads((out / "results.json").read_text(encoding="utf-8"))
-    ja = {key: value["ja"] for key, value in report.TEXT.items() if isinstance(value, dict) and "ja" in value}
+    ja = japanese_text()
     assert page.startswith('<!DOCTYPE html>\n<html lang="ja">\n<head>\n<meta charset="utf-8">\n'
                            '<meta name="viewport" content="width=device-width, initial-scale=1">\n')
     assert f"<title>{ja['title']}</title>" in page and f"<h1>{ja['title']}</h1>" in page
