@@ -30,9 +30,16 @@ def driver(tmp_path_factory):
 
 
 def wait_for(condition, timeout, what):
+    """``condition()``'s first truthy value within ``timeout`` s. A poll that meets an element the
+    page has just redrawn (stale) counts as not yet, as in Selenium's own WebDriverWait."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        value = condition()
+        try:
+            value = condition()
+        except StaleElementReferenceException:
+            value = None
         if value:
             return value
         time.sleep(0.1)
