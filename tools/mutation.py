@@ -165,23 +165,34 @@ def _keep_results_for_added_tests(work: Path) -> None:
     stats.write_text(json.dumps(data))
 
 
-def run(name: str, spec: dict, again: bool = False) -> None:
+def run(name: str, spec: dict, again: bool = False, children: int = 1) -> None:
     """mutmut over module ``name``: every mutant in a fresh folder, or (``again``) only the mutants the
-    last run left, against the current src/ and tests/, then those of functions changed since."""
+    last run left, against the current src/ and tests/: first those it never checked (a stopped run),
+    then the survivors, then the mutants of functions changed since (mutmut makes them anew when it
+    starts)."""
     if not again:
-        _mutmut(prepare(name, spec), name, spec, [])
+        _mutmut(prepare(name, spec), name, spec, [], children)
         return
-    left = score(name, spec, equivalents())["left"]
     work = refresh(name, spec)
-    if left:
-        _mutmut(work, name, spec, left)
-    unchecked = [m for m, code in results(name, spec).items() if code is None]  # renumbered by a change
-    if unchecked:
-        _mutmut(work, name, spec, unchecked)
+    for batch in (unchecked, survived, unchecked):
+        mutants = batch(name, spec)
+        if mutants:
+            _mutmut(work, name, spec, mutants, children)
 
 
-def _mutmut(work: Path, name: str, spec: dict, mutants: list[str]) -> None:
-    """``mutmut run`` in ``work``, of every mutant or of ``mutants``."""
+def unchecked(name: str, spec: dict) -> list[str]:
+    """The mutants of ``name`` that no run has checked yet."""
+    return [m for m, code in results(name, spec).items() if code is None]
+
+
+def survived(name: str, spec: dict) -> list[str]:
+    """The mutants of ``name`` that a run checked and no test killed (equivalents left out)."""
+    codes = results(name, spec)
+    return [m for m in score(name, spec, equivalents())["left"] if codes[m] is not None]
+
+
+def _mutmut(work: Path, name: str, spec: dict, mutants: list[str], children: int = 1) -> None:
+    """``mutmut run`` in ``work``, of every mutant or of ``mutants``, ``children`` at a time."""
     # "<function>__mutmut_*<n>" rather than the name itself: mutmut looks up the tests of an exact
     # name without a default, which fails for a function that no test called in the last run
     names = [m.replace("__mutmut_", "__mutmut_*") for m in mutants]
@@ -190,7 +201,7 @@ def _mutmut(work: Path, name: str, spec: dict, mutants: list[str]) -> None:
     print(f"== {name}: mutating {', '.join(spec['mutate'])}" + (f" ({len(names)} again)" if names else ""),
           flush=True)
     with open(work / "mutmut.log", "a" if names else "w") as log:
-        command = ["nice", "-n", "15", sys.executable, "-m", "mutmut", "run", "--max-children", "1", *names]
+        command = ["nice", "-n", "15", sys.executable, "-m", "mutmut", "run", "--max-children", str(children), *names]
         subprocess.run(command, cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT, check=False,
                        preexec_fn=_ctrl_c_back)
 
@@ -337,6 +348,8 @@ def main(argv=None) -> int:
     parser.add_argument("--survivors", action="store_true", help="print the mutants no test killed")
     parser.add_argument("--again", action="store_true",
                         help="rerun only the mutants the last run left, with the current src/ and tests/")
+    parser.add_argument("--children", type=int, default=1, metavar="N",
+                        help="mutants run at a time (default 1; each runs its tests on one core)")
     parser.add_argument("--by-hand", metavar="PATTERN",
                         help="plant the left mutants whose names match PATTERN by hand and run the tests "
                              "(for functions that run only at import, which mutmut cannot switch)")
@@ -355,7 +368,7 @@ def main(argv=None) -> int:
         return 0
     if not args.summary and not args.by_hand:
         for name in names:
-            run(name, specs[name], again=args.again)
+            run(name, specs[name], again=args.again, children=args.children)
     print(summary([n for n in names if (WORK / n / "mutants").exists()]))
     return 0
 
