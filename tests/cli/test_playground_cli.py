@@ -1,5 +1,6 @@
 """``scratchdl playground``: its options, its URL with the token, the browser, and Ctrl-C."""
 
+import io
 import os
 import signal
 import socket
@@ -82,3 +83,40 @@ def test_the_real_command_serves_and_stops_on_sigint(tmp_path):
     finally:
         process.kill()
     assert process.returncode == 0 and out.strip().endswith("scratchdl playground: stopped") and err == ""
+
+
+class _FlushRecorder(io.StringIO):
+    """A stdout that remembers what had been flushed when the server started serving."""
+
+    flushed = ""
+
+    def flush(self):
+        self.flushed = self.getvalue()
+
+
+@pytest.mark.parametrize(("lang", "hint"), [("en", "Ctrl-C stops it."), ("ja", "Ctrl-C で止まります。")])
+def test_the_url_and_the_hint_reach_a_pipe_before_it_serves_on_one_thread(lang, hint, monkeypatch):
+    """A script that reads the URL from a pipe needs both lines flushed before the server blocks; the
+    page's small products run on one thread of the layers and one BLAS thread."""
+    from threadpoolctl import threadpool_info
+
+    from scratchdl.cli import main
+    from scratchdl.nn import blocks
+
+    stdout = _FlushRecorder()
+    seen = {}
+
+    def serve_forever(self, poll_interval=0.5):
+        seen["flushed"] = stdout.flushed
+        seen["threads"] = blocks.NUM_THREADS
+        seen["blas"] = {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"}
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(server_module.PlaygroundServer, "serve_forever", serve_forever)
+    monkeypatch.setattr(sys, "stdout", stdout)
+    monkeypatch.setattr(blocks, "NUM_THREADS", blocks.NUM_THREADS)
+    assert main(["playground", "--no-browser", "--lang", lang]) == 0
+    url_line, hint_line = seen["flushed"].splitlines()
+    assert url_line.startswith("scratchdl playground: http://127.0.0.1:") and hint_line == hint
+    assert seen["threads"] == 1 and seen["blas"] == {1}
+    assert stdout.flushed.splitlines()[-1] == "scratchdl playground: stopped"

@@ -131,10 +131,9 @@ def build_model(options: dict, input_shape, num_classes: int):
     """The zoo model the options name, sized for the dataset, with only the options it accepts."""
     name = options["model"]
     extra = {"init": options["init"], "batchnorm": options["batchnorm"], "dropout": options["dropout"],
-             "activation": options["activation"]}
-    if name == "mlp":
-        extra["hidden"] = options["hidden"]
-    accepted = inspect.signature(models.MODELS[name]).parameters
+             "activation": options["activation"], "hidden": options["hidden"]}
+    # --hidden is the MLP's list of layer sizes; a CNN's own ``hidden`` (one size) is not set from it
+    accepted = set(inspect.signature(models.MODELS[name]).parameters) - {"hidden"}
     if name == "mlp":
         accepted = {"init", "batchnorm", "dropout", "hidden", "activation"}
     for key, value in extra.items():
