@@ -55,17 +55,29 @@ def equivalents() -> dict[str, str]:
 
 
 IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis", ".pytest_cache")
+DOCS = ["docs/report", "docs/cli.md"]  # what the tests read besides src/ and tests/
+
+
+def _copy_docs(*folders: Path) -> None:
+    for folder in folders:
+        for doc in DOCS:
+            source, copy = ROOT / doc, folder / doc
+            if source.is_dir():
+                shutil.copytree(source, copy, dirs_exist_ok=True)
+            else:
+                copy.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(source, copy)
 
 
 def prepare(name: str, spec: dict) -> Path:
-    """A fresh working folder for module ``name``: src/, tests/, docs/report and a pyproject.toml
+    """A fresh working folder for module ``name``: src/, tests/, ``DOCS`` and a pyproject.toml
     whose ``[tool.mutmut]`` mutates ``spec["mutate"]`` with ``spec["tests"]``."""
     work = WORK / name
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     shutil.copytree(ROOT / "src", work / "src", ignore=IGNORE)
     shutil.copytree(ROOT / "tests", work / "tests", ignore=IGNORE)
-    shutil.copytree(ROOT / "docs" / "report", work / "docs" / "report")
+    _copy_docs(work)
     configure(work, spec)
     return work
 
@@ -108,7 +120,7 @@ def configure(work: Path, spec: dict) -> None:
     section = {
         "source_paths": ["src/"],
         "only_mutate": spec["mutate"],
-        "also_copy": ["docs/report"],
+        "also_copy": DOCS,
         "pytest_add_cli_args_test_selection": tests,
         "pytest_add_cli_args": pytest_args,
         "use_git_change_detection": False,
@@ -129,6 +141,7 @@ def refresh(name: str, spec: dict) -> Path:
     work = WORK / name
     shutil.copytree(ROOT / "src", work / "src", ignore=IGNORE, dirs_exist_ok=True)
     shutil.copytree(ROOT / "tests", work / "tests", ignore=IGNORE, dirs_exist_ok=True)
+    _copy_docs(work, work / "mutants")
     for source in (ROOT / "src").rglob("*.py"):  # files it does not mutate: mutmut copies them only once
         relative = str(source.relative_to(ROOT))
         copy = work / "mutants" / relative
