@@ -171,3 +171,14 @@ def test_checkpoint_repr_summarizes_without_the_numbers(tmp_path):
     checkpoint.save(tmp_path / "big", big)
     text = repr(checkpoint.load(tmp_path / "big"))
     assert "hand-built model" in text and "... and 8 more arrays" in text
+
+
+def test_the_input_shape_a_checkpoint_records():
+    from scratchdl.checkpoint import input_shape
+
+    model = {"name": "mlp", "config": {"input_shape": [1, 8, 8]}}
+    assert input_shape({"dataset": {"input_shape": [3, 4, 5]}, "model": model}) == (3, 4, 5)  # the data's first
+    assert input_shape({"dataset": {"name": "digits"}, "model": model}) == (1, 8, 8)
+    assert input_shape({"model": model}) == (1, 8, 8)
+    assert input_shape({"dataset": None, "model": {"name": "mlp", "config": None}}) is None
+    assert input_shape({"model": {"name": "mlp"}}) is None

@@ -162,6 +162,14 @@ def read_meta(folder) -> dict:
     return meta
 
 
+def input_shape(meta: dict) -> tuple | None:
+    """The shape of one input (no batch axis) that a checkpoint's metadata records: its dataset's,
+    else its model configuration's; None when neither does (a checkpoint written by hand)."""
+    shape = (meta.get("dataset") or {}).get("input_shape") or (meta["model"].get("config") or {}).get(
+        "input_shape")
+    return tuple(shape) if shape else None
+
+
 def _load_arrays(folder: Path, entry: dict, what: str) -> dict:
     try:
         path = folder / entry["file"]

@@ -68,3 +68,37 @@ def test_mistakes_are_one_line_and_exit_2(cli, tmp_path, no_graphviz, args, mess
     assert err.count("\n") == 1 and err.startswith("scratchdl graph: error: ")
     assert message.format(tmp=tmp_path) in err
     assert not [p for p in tmp_path.iterdir() if p.suffix in (".png", ".svg", ".jpg")]
+
+
+def _labels(dot_text):
+    import re
+
+    return re.findall(r'^\s+\w+ \[label="([^"]*)"', dot_text, flags=re.M)
+
+
+def test_the_graph_names_its_input_label_loss_and_every_gradient_and_shows_no_values(cli, tmp_path):
+    status, out, _ = cli("graph", "simple_cnn", "--input-shape", "1,8,8", "--out", tmp_path / "g.dot")
+    labels = _labels((tmp_path / "g.dot").read_text())
+    assert status == 0 and out == (f"wrote {tmp_path / 'g.dot'}: simple_cnn, input (1, 1, 8, 8), forward and "
+                                   f"backward graph at batch 1, {len(labels)} boxes\n")
+    assert {"x (1, 1, 8, 8)", "t (1,)", "loss"} <= set(labels)
+    params = {"features.0.weight (30, 1, 5, 5)", "features.0.bias (30,)", "classifier.2.bias (10,)"}
+    assert params <= set(labels) and {f"grad {p}" for p in params} <= set(labels)
+    # shapes only: no value or gradient numbers in any box
+    assert not [label for label in labels if "=" in label or "\\n" in label]
+
+
+def test_one_box_per_layer_counts_its_boxes(cli, tmp_path):
+    status, out, _ = cli("graph", "vgg", "--input-shape", "1,8,8", "--max-nodes", "50", "--out", tmp_path / "v.dot")
+    labels = _labels((tmp_path / "v.dot").read_text())
+    assert status == 0 and out.rstrip("\n").endswith(f"one box per layer ({len(labels)} boxes)")
+
+
+def test_a_run_that_records_its_shape_only_in_its_model_config(cli, tmp_path):
+    model = models.build("resnet", (1, 8, 8), 10)  # global average pooling: any image size fits
+    checkpoint.save(tmp_path / "run", model, meta={"model": {"name": "resnet", "config": model.config},
+                                                  "dtype": "float32"})
+    status, out, _ = cli("graph", tmp_path / "run", "--out", tmp_path / "g.svg")
+    assert status == 0 and "resnet, input (1, 1, 8, 8)" in out
+    status, out, _ = cli("graph", tmp_path / "run", "--input-shape", "1,12,12", "--out", tmp_path / "g.svg")
+    assert status == 0 and "input (1, 1, 12, 12)" in out

@@ -27,8 +27,7 @@ def run(args) -> int:
     meta = checkpoint.read_meta(args.run_dir)      # RUN_DIR and --out are checked first (paths.py)
     out = Path(args.out)
     opset = check_opset(args.opset)
-    shape = (meta.get("dataset") or {}).get("input_shape") or (meta["model"].get("config") or {}).get(
-        "input_shape")
+    shape = checkpoint.input_shape(meta)
     if not shape:
         raise ShapeError(f"{args.run_dir} does not record its input shape (dataset.input_shape)")
     model = checkpoint.load_model(args.run_dir)

@@ -55,10 +55,7 @@ def _source(args):
                               f"{', '.join(sorted(models.MODELS))}) nor an existing run folder")
     folder = paths.run_folder(text, "MODEL_OR_RUN")
     meta = checkpoint.read_meta(folder)
-    shape = (meta.get("dataset") or {}).get("input_shape") or (meta["model"].get("config") or {}).get(
-        "input_shape")
-    if args.input_shape:
-        shape = args.input_shape
+    shape = args.input_shape or checkpoint.input_shape(meta)
     if not shape:
         raise ConfigError(f"{folder} does not record its input shape; give --input-shape C,H,W")
     return checkpoint.load_model(folder), meta["model"]["name"], tuple(shape)
