@@ -90,6 +90,17 @@ def saved_run(tmp_path_factory):
     return out
 
 
+def test_a_float64_run_leaves_the_callers_default_dtype(saved_run):
+    from scratchdl import backend
+    from scratchdl.cli import main
+
+    assert backend.get_default_dtype() == np.float32
+    out = saved_run.parent / "f64"
+    assert main(["train", "--model", "mlp", "--dataset", "xor", "--hidden", "4", "--epochs", "1", "--no-progress",
+                 "--dtype", "float64", "--out", str(out)]) == 0
+    assert backend.get_default_dtype() == np.float32
+
+
 def _resume_args(run, **given):
     args = SimpleNamespace(**{k: None for k in train_cmd.DEFAULTS}, resume=str(run), out=None)
     for key, value in given.items():

@@ -195,11 +195,15 @@ def run(args) -> int:
             print(f"scratchdl train: warning: {crowded}", file=sys.stderr, flush=True)
     if args.threads:
         blocks.NUM_THREADS = args.threads
-    with threadpool_limits(limits=1, user_api="blas"):
-        if comm.size == 1:
-            return _train(args)
-        runner = distributed.RankRunner(comm, "scratchdl train")
-        return runner.run(lambda: _train(args, runner))
+    caller_dtype = backend.get_default_dtype()  # the run sets its own; a caller in this process keeps theirs
+    try:
+        with threadpool_limits(limits=1, user_api="blas"):
+            if comm.size == 1:
+                return _train(args)
+            runner = distributed.RankRunner(comm, "scratchdl train")
+            return runner.run(lambda: _train(args, runner))
+    finally:
+        backend.set_default_dtype(caller_dtype)
 
 
 def _train(args, runner=None) -> int:
