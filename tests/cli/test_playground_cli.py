@@ -23,7 +23,12 @@ from scratchdl.playground import server as server_module
     (["--lang", "fr"], "--lang: invalid choice: 'fr'"),
     (["--browser"], "unrecognized arguments: --browser"),
 ])
-def test_bad_options_fail_in_one_line(cli, args, needle):
+def test_bad_options_fail_in_one_line(cli, args, needle, monkeypatch):
+    def serve_forever(self, poll_interval=0.5):  # were the option taken, the test fails rather than hangs
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(server_module.PlaygroundServer, "serve_forever", serve_forever)
+    monkeypatch.setattr(webbrowser, "open", lambda url: None)
     status, _, err = cli("playground", *args)
     assert status == 2 and err.count("\n") == 1 and needle in err and "Traceback" not in err
 
