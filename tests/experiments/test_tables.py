@@ -57,3 +57,64 @@ def test_rows_columns_spread_row_labels_and_the_row_limit():
     runs = tables.render(spec, mixed, "en", fmt)
     assert [row[0] for row in runs.rows] == ["a", "b"]  # the scalar is not a run
     assert tables.lookup(mixed, "x/y") == 3 and tables.lookup(mixed, "sm/diff") == 0.5
+
+
+def _fmt(value):
+    return f"<{value}>"
+
+
+COLUMNS_EN_JA = {"en": "lr", "ja": "学習率"}
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_a_table_of_values_reads_wholly_in_its_language(lang):
+    from scratchdl.experiments.tables import Col, Table, render
+
+    table = Table({"en": "Settings", "ja": "設定"},
+                  columns=[Col("lr", COLUMNS_EN_JA, {"en": "per step", "ja": "ステップごと"}),
+                           Col("time", {"en": "time", "ja": "時間"}, "ms", scale=1000.0),
+                           Col("absent", {"en": "gone", "ja": "なし"})])
+    got = render(table, {"lr": 0.1, "time": 0.25}, lang, _fmt)
+    ja = lang == "ja"
+    assert got.title == ("設定" if ja else "Settings")
+    assert got.header == (["項目", "値"] if ja else ["quantity", "value"])
+    assert got.rows == [["学習率 (ステップごと)" if ja else "lr (per step)", "<0.1>"],
+                        ["時間 (ms)" if ja else "time (ms)", "<250.0>"]]
+    assert (got.hidden, got.numeric) == (0, [False, True])
+    assert render(table, {"other": 1}, lang, _fmt) is None
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_a_table_of_runs_reads_wholly_in_its_language(lang):
+    from scratchdl.experiments.tables import Col, Spread, Table, render
+
+    table = Table({"en": "Per run", "ja": "実行ごと"}, rows="runs", row_header={"en": "run", "ja": "実行"},
+                  row_names={"a": {"en": "first", "ja": "一つ目"}},
+                  columns=[Spread("runs/{row}/loss", {"en": "loss {i}", "ja": "損失 {i}"},
+                                  {"en": "nats", "ja": "ナット"}),
+                           Col("runs/{row}/acc", {"en": "accuracy", "ja": "精度"}, {"en": "%", "ja": "％"}),
+                           Col("runs/{row}/nothing", {"en": "never", "ja": "なし"})])
+    numbers = {"runs": {"a": {"loss": [3, 2, 1], "acc": 0.5}, "b": {"loss": [4], "acc": 0.75},
+                        "c": {"acc": 0.25}, "note": 7}}
+    got = render(table, numbers, lang, _fmt)
+    ja = lang == "ja"
+    loss = "損失 {} (ナット)" if ja else "loss {} (nats)"
+    assert got.title == ("実行ごと" if ja else "Per run")
+    assert got.header == ["実行" if ja else "run", *(loss.format(i) for i in (1, 2, 3)),
+                          "精度 (％)" if ja else "accuracy (%)"]
+    assert got.rows == [["一つ目" if ja else "first", "<3>", "<2>", "<1>", "<0.5>"],
+                        ["b", "<4>", "–", "–", "<0.75>"],
+                        ["c", "–", "–", "–", "<0.25>"]]  # "note" is a number, not a run
+    assert got.numeric == [False, True, True, True, True] and got.hidden == 0
+
+
+def test_a_spread_with_no_lists_adds_no_column_and_later_columns_still_come():
+    from scratchdl.experiments.tables import Col, Spread, Table, render
+
+    table = Table({"en": "t", "ja": "t"}, rows="runs",
+                  columns=[Col("runs/{row}/nothing", {"en": "never", "ja": "never"}),
+                           Spread("runs/{row}/loss", {"en": "loss {i}", "ja": "loss {i}"}),
+                           Col("runs/{row}/acc", {"en": "acc", "ja": "acc"})])
+    got = render(table, {"runs": {"a": {"acc": 1}, "b": {"acc": 2}}}, "en", _fmt)
+    assert got.header == ["", "acc"] and got.rows == [["a", "<1>"], ["b", "<2>"]]
+    assert got.numeric == [False, True]
