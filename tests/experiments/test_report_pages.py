@@ -1,0 +1,130 @@
+"""report.md and report.html rebuilt from a results.json written here by hand (``report.rerender``),
+in English and in Japanese: every fixed word in the report's language, each part in its place, the
+page well formed HTML, and numeric cells marked as numbers. No experiment runs."""
+
+from __future__ import annotations
+
+import html
+import json
+from html.parser import HTMLParser
+
+import pytest
+
+from scratchdl.experiments import report
+from scratchdl.experiments.report import TEXT
+
+METHODS = {f"m{i:02d}": {"batch_size": i, "initial_loss": 2.0} for i in range(17)}  # 2 rows more than shown
+
+
+def _doc(lang):
+    return {"lang": lang, "quick": True, "seed": 3, "total_seconds": 12.34, "generated": "2026-12-07T00:00:00+00:00",
+            "python": "3.11.7", "numpy": "2.4.0", "failed": ["cnn"],
+            "experiments": [
+                {"name": "sgd", "ok": True, "error": None, "title": "SGD title", "claim": "claim $x^2$",
+                 "numbers": {"flag": True, "off": False, "many": list(range(20)), "methods": METHODS},
+                 "figures": [], "captions": [], "checks": {"c1 holds": True, "c2 fails": False},
+                 "seconds": 2.5, "notes": ["note one"], "figure_info": []},
+                {"name": "cnn", "ok": False, "error": "ValueError: boom | x"}]}
+
+
+@pytest.fixture(params=["en", "ja"])
+def pages(request, tmp_path):
+    lang = request.param
+    (tmp_path / "results.json").write_text(json.dumps(_doc(lang), ensure_ascii=False), encoding="utf-8")
+    report.rerender(tmp_path)
+    return (lang, (tmp_path / "report.md").read_text(encoding="utf-8"),
+            (tmp_path / "report.html").read_text(encoding="utf-8"))
+
+
+def _t(key, lang):
+    return TEXT[key][lang]
+
+
+def test_report_md_line_by_line(pages):
+    lang, md, _ = pages
+    lines = md.splitlines()
+    settings = (f"**{_t('settings', lang)}**: {_t('size', lang)}: {_t('quick', lang)} · {_t('seed', lang)}: 3 · "
+                f"{_t('total', lang)}: 12.3 s · {_t('summary', lang)}: 1/2 · Python 3.11.7, NumPy 2.4.0")
+    assert lines[:2] == [f"# {_t('title', lang)}", ""] and lines[3:6] == ["", settings, ""]
+    start = lines.index("## 1. SGD title (`sgd`)")
+    assert lines[start:start + 12] == [
+        "## 1. SGD title (`sgd`)", "", f"**{_t('claim', lang)}**: claim x^2", "",
+        f"**{_t('findings', lang)}**:", "", "- note one", "",
+        f"**{_t('checks', lang)}**:", "", "- ✅ c1 holds", "- ❌ c2 fails"]
+    assert f"*{_t('more_rows', lang).format(n=2)}*" in lines
+    assert f"| flag | {_t('yes', lang)} |" in lines and f"| off | {_t('no', lang)} |" in lines
+    assert "| many | [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, …] (20) |" in lines
+    assert f"*{_t('runtime', lang)}: 2.5 s*" in lines
+    failed = lines.index("## 2. cnn (`cnn`)")
+    assert lines[failed:] == ["## 2. cnn (`cnn`)", "", f"> **{_t('failed', lang)}**", ">",
+                              "> `ValueError: boom \\| x`"]
+    assert md.endswith("`\n")
+
+
+class _Page(HTMLParser):
+    """The page's elements as a tree check sees them: unmatched tags and text where only elements belong."""
+
+    VOID = {"meta", "img", "source", "br", "hr", "link", "input", "col", "wbr"}
+    ONLY_ELEMENTS = {"html", "head", "body", "ol", "ul", "table", "tr", "section", "details", "picture"}
+
+    def __init__(self):
+        super().__init__()
+        self.stack, self.problems, self.cells, self.items, self.doctype = [], [], [], [], None
+        self.table = None
+
+    def handle_decl(self, decl):
+        self.doctype = decl
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "table":
+            self.table = {"in_details": "details" in self.stack, "rows": []}
+            self.cells.append(self.table)
+        if tag == "tr":
+            self.table["rows"].append([])
+        if tag in ("td", "th"):
+            self.table["rows"][-1].append((tag, attrs.get("class")))
+        if tag == "li" and "class" in attrs:
+            self.items.append([attrs["class"], ""])
+        if tag not in self.VOID:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag):
+        if not self.stack or self.stack[-1] != tag:
+            self.problems.append(f"</{tag}> closes <{self.stack[-1] if self.stack else None}>")
+            return
+        self.stack.pop()
+
+    def handle_data(self, data):
+        if self.stack and self.stack[-1] in self.ONLY_ELEMENTS and data.strip():
+            self.problems.append(f"text {data.strip()!r} directly in <{self.stack[-1]}>")
+        if self.stack and self.stack[-1] == "li" and self.items:
+            self.items[-1][1] += data
+
+
+def test_report_html_is_well_formed_with_numbers_marked(pages):
+    lang, _, page = pages
+    parsed = _Page()
+    parsed.feed(page)
+    parsed.close()
+    assert parsed.doctype.lower() == "doctype html" and page.startswith("<!") and page.endswith("</html>\n")
+    assert parsed.problems == [] and parsed.stack == []
+    assert f'<html lang="{lang}">' in page and '<meta charset="utf-8">' in page.lower()
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
+    compact, full = [t for t in parsed.cells if not t["in_details"]], [t for t in parsed.cells if t["in_details"]]
+    assert len(compact) == 1 and len(full) == 1
+    header, *rows = compact[0]["rows"]
+    assert header == [("th", None)] + [("th", "num")] * 2 and len(rows) == 15
+    assert all(row == [("td", None)] + [("td", "num")] * 2 for row in rows)
+    header, *rows = full[0]["rows"]
+    assert header == [("th", None), ("th", None)] and all(row == [("td", None), ("td", "value")] for row in rows)
+    assert parsed.items == [["ok", "✓ c1 holds"], ["fail", "✗ c2 fails"]]
+
+
+def test_report_html_reads_in_its_language(pages):
+    lang, _, page = pages
+    for key in ("contents", "claim", "findings", "checks", "measured", "all_numbers", "runtime", "failed"):
+        assert html.escape(_t(key, lang)) in page, key
+    assert f'<p class="more">{html.escape(_t("more_rows", lang).format(n=2))}</p>' in page
+    other = "en" if lang == "ja" else "ja"
+    assert html.escape(_t("findings", other)) not in page
