@@ -147,3 +147,19 @@ def test_out_in_a_new_folder(trained_run, tmp_path, cli):
 def test_help(cli):
     status, out, _ = cli("export", "--help")
     assert status == 0 and "usage: scratchdl export" in out and "--opset" in out
+
+
+def test_the_file_has_the_opset_asked_and_the_line_says_what_was_written(tmp_path, cli):
+    import onnx
+
+    model = models.build("simple_cnn", (1, 8, 8), 10, dtype=np.float64)
+    meta = {"model": {"name": "simple_cnn", "config": model.config}, "dtype": "float64",
+            "dataset": {"name": "digits", "input_shape": [1, 8, 8], "num_classes": 10, "classes": None}}
+    checkpoint.save(tmp_path / "run", model, meta=meta)
+    status, out, _ = cli("export", tmp_path / "run", "--opset", "13", "--out", tmp_path / "m.onnx")
+    assert status == 0
+    assert [o.version for o in onnx.load(tmp_path / "m.onnx").opset_import if o.domain in ("", "ai.onnx")] == [13]
+    lines = out.splitlines()
+    assert lines[-1] == (f"wrote {tmp_path / 'm.onnx'}: simple_cnn, opset 13, input 'input' (batch, 1, 8, 8) "
+                         "float64, output 'output' (logits)")
+    assert lines[:-1] and all(line.startswith("scratchdl export: note: ") for line in lines[:-1])
