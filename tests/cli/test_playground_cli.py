@@ -125,3 +125,10 @@ def test_the_url_and_the_hint_reach_a_pipe_before_it_serves_on_one_thread(lang, 
     assert url_line.startswith("scratchdl playground: http://127.0.0.1:") and hint_line == hint
     assert seen["threads"] == 1 and seen["blas"] == {1}
     assert stdout.flushed.splitlines()[-1] == "scratchdl playground: stopped"
+
+
+def test_by_default_any_free_port_in_the_language_of_the_environment():
+    from scratchdl.cli import build_parser
+
+    args = build_parser().parse_args(["playground"])
+    assert (args.port, args.lang, args.no_browser) == (0, None, False)

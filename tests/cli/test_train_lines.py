@@ -145,3 +145,13 @@ def test_a_model_with_the_wrong_number_of_outputs_is_refused_before_training():
     with pytest.raises(ShapeError, match=r"^model 'mlp' gives 5 outputs, dataset 'spiral' has 3 classes$"):
         train_cmd.check_fits(model, "mlp", three)
     assert model.training  # put back in training mode
+
+
+def test_resuming_a_batch_norm_run_needs_no_batchnorm_flag(tmp_path):
+    from scratchdl.cli import build_parser, main
+
+    run = tmp_path / "bn"
+    assert main(["train", "--model", "mlp", "--dataset", "xor", "--hidden", "4", "--batchnorm", "--epochs", "1",
+                 "--no-progress", "--out", str(run)]) == 0
+    options, out = train_cmd._options(build_parser().parse_args(["train", "--resume", str(run), "--epochs", "2"]))
+    assert out == run and options["batchnorm"] is True and options["epochs"] == 2
