@@ -30,3 +30,26 @@ def test_models_prints_plain_one_line_descriptions(capsys):
 def test_describe_drops_markup(doc, plain):
     cls = type("Model", (), {"__doc__": doc})
     assert describe(cls) == plain
+
+
+def test_models_gives_each_models_size_at_both_image_sizes(capsys):
+    from scratchdl import models
+
+    assert main(["models"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    expected = []
+    for name in sorted(MODELS):
+        for shape, shown in (((1, 8, 8), "1x8x8"), ((1, 28, 28), "1x28x28")):
+            s = models.build(name, shape, 10).summary(shape, verbose=False)
+            expected.append(f"{name:<11} input {shown:<8} {s.total_params:>10,} params {s.total_macs:>12,} "
+                            f"multiply-adds/sample   {describe(MODELS[name])}")
+    assert lines == expected
+
+
+@pytest.mark.parametrize("doc, plain", [
+    ("`single` and ``double`` quotes, and a lone ` one", "single and double quotes, and a lone ` one"),
+    ("", "Model"),
+])
+def test_describe_keeps_the_text_in_quotes_and_names_an_undocumented_class(doc, plain):
+    cls = type("Model", (), {"__doc__": doc or None})
+    assert describe(cls) == plain
