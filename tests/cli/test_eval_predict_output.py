@@ -109,3 +109,11 @@ def test_predict_says_how_each_image_was_inverted(cli, named_run):
     _, yes, _ = cli("predict", "--invert", "yes", run, folder / "drawn.npy")
     assert auto.rstrip("\n").endswith("; inverted: dark on light)")
     assert yes.rstrip("\n").endswith("; inverted (--invert yes))")
+
+
+def test_eval_on_another_dataset_by_any_spelling_and_an_unknown_one_refused_first(cli, spiral_run):
+    status, out, _ = cli("eval", spiral_run, "--dataset", "SPIRAL")
+    assert status == 0 and " on spiral (" in out.splitlines()[0]
+    status, out, err = cli("eval", spiral_run, "--dataset", "nope")
+    assert status == 2 and out == ""
+    assert err.startswith("scratchdl eval: error: argument --dataset: unknown dataset 'nope'; valid: ")
