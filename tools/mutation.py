@@ -226,8 +226,18 @@ def results(name: str, spec: dict) -> dict[str, int | None]:
     for meta in sorted(mutants.glob("src/**/*.py.meta")):
         source = str(meta.relative_to(mutants))[: -len(".meta")]
         if any(fnmatch(source, pattern) for pattern in spec["mutate"]):
-            codes.update(json.loads(meta.read_text())["exit_code_by_key"])
+            codes.update(_read_meta(meta)["exit_code_by_key"])
     return codes
+
+
+def _read_meta(path: Path, tries: int = 5) -> dict:
+    """mutmut's record of one file's mutants; read again when caught half-written by a running pass."""
+    for _ in range(tries - 1):
+        try:
+            return json.loads(path.read_text())
+        except json.JSONDecodeError:
+            time.sleep(0.2)
+    return json.loads(path.read_text())
 
 
 HAND_TIMEOUT = 124  # the exit code recorded for a hand-planted mutant whose tests ran past the limit
