@@ -9,6 +9,7 @@ import json
 from html.parser import HTMLParser
 
 import pytest
+from PIL import Image
 
 from scratchdl.experiments import report
 from scratchdl.experiments.report import TEXT
@@ -22,7 +23,8 @@ def _doc(lang):
             "experiments": [
                 {"name": "sgd", "ok": True, "error": None, "title": "SGD title", "claim": "claim $x^2$",
                  "numbers": {"flag": True, "off": False, "many": list(range(20)), "methods": METHODS},
-                 "figures": [], "captions": [], "checks": {"c1 holds": True, "c2 fails": False},
+                 "figures": ["sgd/fig.png"], "captions": ["A caption | bar"],
+                 "checks": {"c1 holds": True, "c2 fails": False},
                  "seconds": 2.5, "notes": ["note one"], "figure_info": []},
                 {"name": "cnn", "ok": False, "error": "ValueError: boom | x"}]}
 
@@ -30,6 +32,8 @@ def _doc(lang):
 @pytest.fixture(params=["en", "ja"])
 def pages(request, tmp_path):
     lang = request.param
+    (tmp_path / "sgd").mkdir()
+    Image.new("L", (4, 3)).save(tmp_path / "sgd" / "fig.png")
     (tmp_path / "results.json").write_text(json.dumps(_doc(lang), ensure_ascii=False), encoding="utf-8")
     report.rerender(tmp_path)
     return (lang, (tmp_path / "report.md").read_text(encoding="utf-8"),
@@ -46,15 +50,24 @@ def test_report_md_line_by_line(pages):
     settings = (f"**{_t('settings', lang)}**: {_t('size', lang)}: {_t('quick', lang)} · {_t('seed', lang)}: 3 · "
                 f"{_t('total', lang)}: 12.3 s · {_t('summary', lang)}: 1/2 · Python 3.11.7, NumPy 2.4.0")
     assert lines[:2] == [f"# {_t('title', lang)}", ""] and lines[3:6] == ["", settings, ""]
-    start = lines.index("## 1. SGD title (`sgd`)")
-    assert lines[start:start + 12] == [
+    assert lines[2] == report.mathml.markdown(_t("intro", lang))
+    start, end = lines.index("## 1. SGD title (`sgd`)"), lines.index("## 2. cnn (`cnn`)")
+    section = lines[start:end]
+    assert section[:18] == [
         "## 1. SGD title (`sgd`)", "", f"**{_t('claim', lang)}**: claim x^2", "",
+        "[![A caption \\| bar](sgd/fig.png)](sgd/fig.png)", "", f"**{_t('figure', lang)} 1.1**: A caption | bar", "",
         f"**{_t('findings', lang)}**:", "", "- note one", "",
-        f"**{_t('checks', lang)}**:", "", "- ✅ c1 holds", "- ❌ c2 fails"]
-    assert f"*{_t('more_rows', lang).format(n=2)}*" in lines
+        f"**{_t('checks', lang)}**:", "", "- ✅ c1 holds", "- ❌ c2 fails", "", f"### {_t('measured', lang)}"]
+    title = "手法ごと" if lang == "ja" else "Per method"
+    table = section.index(f"**{title}**")
+    assert section[table + 1] == "" and section[table + 2].startswith("| ")
+    more = section.index(f"*{_t('more_rows', lang).format(n=2)}*")
+    assert more == table + 2 + 2 + 15 + 1 and section[more - 1] == "" and section[more + 1] == ""
+    assert section[more + 2:more + 6] == ["<details>", f"<summary>{html.escape(_t('all_numbers', lang))}</summary>",
+                                          "", f"| {_t('quantity', lang)} | {_t('value', lang)} |"]
+    assert section[-5:] == ["", "</details>", "", f"*{_t('runtime', lang)}: 2.5 s*", ""]
     assert f"| flag | {_t('yes', lang)} |" in lines and f"| off | {_t('no', lang)} |" in lines
     assert "| many | [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, …] (20) |" in lines
-    assert f"*{_t('runtime', lang)}: 2.5 s*" in lines
     failed = lines.index("## 2. cnn (`cnn`)")
     assert lines[failed:] == ["## 2. cnn (`cnn`)", "", f"> **{_t('failed', lang)}**", ">",
                               "> `ValueError: boom \\| x`"]
@@ -128,3 +141,20 @@ def test_report_html_reads_in_its_language(pages):
     assert f'<p class="more">{html.escape(_t("more_rows", lang).format(n=2))}</p>' in page
     other = "en" if lang == "ja" else "ja"
     assert html.escape(_t("findings", other)) not in page
+
+
+def test_the_figure_is_embedded_as_it_is_on_disk_with_its_label(pages, tmp_path):
+    import base64
+
+    lang, _, page = pages
+    png = (tmp_path / "sgd" / "fig.png").read_bytes()
+    assert f'src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}"' in page
+    assert f'alt="{html.escape(_t("figure", lang))} 1.1: A caption | bar"' in page
+
+
+def test_an_entry_that_does_not_say_ok_is_taken_as_run(tmp_path):
+    doc = _doc("en")
+    del doc["experiments"][0]["ok"], doc["experiments"][0]["figures"][0], doc["experiments"][0]["captions"][0]
+    (tmp_path / "results.json").write_text(json.dumps(doc), encoding="utf-8")
+    md = report.rerender(tmp_path).read_text(encoding="utf-8")
+    assert "## 1. SGD title (`sgd`)" in md and "- ✅ c1 holds" in md
