@@ -27,6 +27,11 @@ def test_the_page_is_the_help_of_every_command_as_the_code_prints_it():
             f"{heading}: docs/cli.md is out of date; python -m scratchdl.cli.reference > docs/cli.md")
 
 
+def test_the_whole_page_is_what_the_code_writes():
+    """Its title and introduction too, word for word (white space aside, as above)."""
+    assert " ".join(PAGE.read_text(encoding="utf-8").split()) == " ".join(reference.page().split())
+
+
 def test_the_page_has_a_section_for_every_command_and_the_top_level():
     commands = list(reference.commands(build_parser()))
     assert commands == ["train", "eval", "predict", "models", "datasets", "experiment", "report", "export",
