@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from html.parser import HTMLParser
 
 import pytest
@@ -22,8 +23,8 @@ def _doc(lang):
             "python": "3.11.7", "numpy": "2.4.0", "failed": ["cnn"],
             "experiments": [
                 {"name": "sgd", "ok": True, "error": None, "title": "SGD title", "claim": "claim $x^2$",
-                 "numbers": {"flag": True, "off": False, "many": list(range(20)), "methods": METHODS},
-                 "figures": ["sgd/fig.png"], "captions": ["A caption | bar"],
+                 "numbers": {"lr": 0.5, "flag": True, "off": False, "many": list(range(20)), "methods": METHODS},
+                 "figures": ["sgd/fig.png"], "captions": ['A "caption" | bar'],
                  "checks": {"c1 holds": True, "c2 fails": False},
                  "seconds": 2.5, "notes": ["note one"], "figure_info": []},
                 {"name": "cnn", "ok": False, "error": "ValueError: boom | x"}]}
@@ -55,7 +56,7 @@ def test_report_md_line_by_line(pages):
     section = lines[start:end]
     assert section[:18] == [
         "## 1. SGD title (`sgd`)", "", f"**{_t('claim', lang)}**: claim x^2", "",
-        "[![A caption \\| bar](sgd/fig.png)](sgd/fig.png)", "", f"**{_t('figure', lang)} 1.1**: A caption | bar", "",
+        "[![A \"caption\" \\| bar](sgd/fig.png)](sgd/fig.png)", "", f"**{_t('figure', lang)} 1.1**: A \"caption\" | bar", "",
         f"**{_t('findings', lang)}**:", "", "- note one", "",
         f"**{_t('checks', lang)}**:", "", "- ✅ c1 holds", "- ❌ c2 fails", "", f"### {_t('measured', lang)}"]
     title = "手法ごと" if lang == "ja" else "Per method"
@@ -63,8 +64,9 @@ def test_report_md_line_by_line(pages):
     assert section[table + 1] == "" and section[table + 2].startswith("| ")
     more = section.index(f"*{_t('more_rows', lang).format(n=2)}*")
     assert more == table + 2 + 2 + 15 + 1 and section[more - 1] == "" and section[more + 1] == ""
-    assert section[more + 2:more + 6] == ["<details>", f"<summary>{html.escape(_t('all_numbers', lang))}</summary>",
-                                          "", f"| {_t('quantity', lang)} | {_t('value', lang)} |"]
+    assert section[more + 2:more + 8] == ["<details>", f"<summary>{html.escape(_t('all_numbers', lang))}</summary>",
+                                          "", f"| {_t('quantity', lang)} | {_t('value', lang)} |", "|---|---|",
+                                          f"| {'学習率' if lang == 'ja' else 'lr'} | 0.5 |"]
     assert section[-5:] == ["", "</details>", "", f"*{_t('runtime', lang)}: 2.5 s*", ""]
     assert f"| flag | {_t('yes', lang)} |" in lines and f"| off | {_t('no', lang)} |" in lines
     assert "| many | [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, …] (20) |" in lines
@@ -149,7 +151,9 @@ def test_the_figure_is_embedded_as_it_is_on_disk_with_its_label(pages, tmp_path)
     lang, _, page = pages
     png = (tmp_path / "sgd" / "fig.png").read_bytes()
     assert f'src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}"' in page
-    assert f'alt="{html.escape(_t("figure", lang))} 1.1: A caption | bar"' in page
+    image = re.search(r"<img [^>]*>", page).group(0)
+    assert image == (f'<img src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}" '
+                     f'alt="{html.escape(_t("figure", lang))} 1.1: A &quot;caption&quot; | bar">')
 
 
 def test_an_entry_that_does_not_say_ok_is_taken_as_run(tmp_path):
@@ -158,3 +162,75 @@ def test_an_entry_that_does_not_say_ok_is_taken_as_run(tmp_path):
     (tmp_path / "results.json").write_text(json.dumps(doc), encoding="utf-8")
     md = report.rerender(tmp_path).read_text(encoding="utf-8")
     assert "## 1. SGD title (`sgd`)" in md and "- ✅ c1 holds" in md
+
+
+def test_the_html_tables_read_in_the_reports_language(pages):
+    lang, _, page = pages
+    ja = lang == "ja"
+    assert f"<tr><th>{_t('quantity', lang)}</th><th>{_t('value', lang)}</th></tr>" in page
+    assert f"<tr><td>{'学習率' if ja else 'lr'}</td><td class=\"value\"><span class=\"n\">0.5</span></td></tr>" in page
+    assert '<td class="value"><span class="n">[0</span>, <span class="n">1</span>, <span class="n">2</span>' in page
+    assert ("手法ごと" if ja else "Per method") in page
+    assert f'<td class="value"><span class="n">{_t("yes", lang)}</span></td>' in page
+
+
+def test_results_json_keeps_japanese_readable():
+    doc = _doc("ja")
+    doc["experiments"][0]["title"] = "確率的勾配降下法"
+    text = report._results_json([{"name": "sgd", "error": None, "result": report.ExperimentResult(
+        "sgd", "確率的勾配降下法", "主張", {"x": 1})}], {k: doc[k] for k in (
+            "lang", "quick", "seed", "total_seconds", "generated", "python", "numpy")}, report.Path("."))
+    assert "確率的勾配降下法" in text and "\\u" not in text
+
+
+def test_a_full_size_report_says_so():
+    for lang in ("en", "ja"):
+        meta = {**_doc(lang), "quick": False}
+        assert f"{_t('size', lang)}: {_t('full', lang)} · " in report._settings_line([], meta)
+
+
+def test_write_report_runs_each_topic_asked_with_its_options(tmp_path, monkeypatch):
+    from scratchdl import experiments
+    from scratchdl.errors import ConfigError
+    from scratchdl.experiments.base import ExperimentResult
+
+    calls = []
+
+    def run(name, out_dir, quick=False, lang="en", seed=0):
+        calls.append((name, out_dir, quick, lang, seed))
+        if name == "cnn":
+            raise ValueError("boom")
+        return ExperimentResult(name, "T", "C", {"x": 1}, lang=lang)
+
+    monkeypatch.setattr(experiments, "run", run)
+    report.write_report(tmp_path, quick=True, lang="ja", names=["SGD", "cnn"], seed=4)
+    assert calls == [("sgd", tmp_path / "sgd", True, "ja", 4), ("cnn", tmp_path / "cnn", True, "ja", 4)]
+    doc = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    failed = doc["experiments"][1]
+    assert failed["ok"] is False and "ValueError: boom" in failed["error"] and "Traceback" in failed["traceback"]
+    calls.clear()
+    report.write_report(tmp_path / "all", quick=True)
+    assert [c[0] for c in calls] == list(experiments.EXPERIMENTS)
+    with pytest.raises(ConfigError, match="'nope'"):
+        report.write_report(tmp_path / "x", names=["nope"])
+
+
+def test_format_value_shows_twelve_items_of_a_list_and_counts_the_rest():
+    from scratchdl.experiments.report import format_value
+
+    assert format_value(list(range(12)), "en") == "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]"
+    assert format_value(list(range(13)), "en") == "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, …] (13)"
+    assert format_value([True, False], "ja") == "[はい, いいえ]"
+
+
+def test_rows_read_nested_keys_in_the_language():
+    ja = report.rows({"runs": [{"lr": 0.1}], "outer": {"lr": 2}}, lang="ja")
+    assert [label for label, _ in ja] == ["実行 [0] / 学習率", "outer / 学習率"]
+
+
+def test_lookup_stops_at_the_end_of_a_list_and_at_a_dict_without_the_key():
+    from scratchdl.experiments.tables import _MISSING, lookup
+
+    assert lookup({"a": [5, 6]}, "a/1") == 6
+    assert lookup({"a": [5, 6]}, "a/2") is _MISSING
+    assert lookup({"a": {"x": 1}}, "a/0") is _MISSING

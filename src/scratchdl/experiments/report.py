@@ -253,6 +253,8 @@ def _results_json(entries, meta: dict, out_dir: Path) -> str:
     experiments = []
     for e in entries:
         item = {"name": e["name"], "ok": e["error"] is None, "error": e["error"]}
+        if e.get("traceback"):  # where a topic failed, for whoever fixes it (the pages show the error line)
+            item["traceback"] = e["traceback"]
         if e["result"] is not None:
             item.update(e["result"].as_dict())
             item["figures"] = [_relative(p, out_dir) for p in e["result"].figures]
