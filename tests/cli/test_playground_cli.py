@@ -122,8 +122,8 @@ def test_the_url_and_the_hint_reach_a_pipe_before_it_serves_on_one_thread(lang, 
     monkeypatch.setattr(blocks, "NUM_THREADS", blocks.NUM_THREADS)
     assert main(["playground", "--no-browser", "--lang", lang]) == 0
     url_line, hint_line = seen["flushed"].splitlines()
-    assert url_line.startswith("scratchdl playground: http://127.0.0.1:") and hint_line == hint
-    assert seen["threads"] == 1 and seen["blas"] == {1}
+    assert url_line.startswith("scratchdl playground: http://127.0.0.1:") and hint_line == hint, seen
+    assert seen["threads"] == 1 and seen["blas"] == {1}, seen
     assert stdout.flushed.splitlines()[-1] == "scratchdl playground: stopped"
 
 
