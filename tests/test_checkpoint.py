@@ -177,7 +177,8 @@ def test_the_input_shape_a_checkpoint_records():
     from scratchdl.checkpoint import input_shape
 
     model = {"name": "mlp", "config": {"input_shape": [1, 8, 8]}}
-    assert input_shape({"dataset": {"input_shape": [3, 4, 5]}, "model": model}) == (3, 4, 5)  # the data's first
+    # the data's shape first
+    assert input_shape({"dataset": {"input_shape": [3, 4, 5]}, "model": model}) == (3, 4, 5)
     assert input_shape({"dataset": {"name": "digits"}, "model": model}) == (1, 8, 8)
     assert input_shape({"model": model}) == (1, 8, 8)
     assert input_shape({"dataset": None, "model": {"name": "mlp", "config": None}}) is None

@@ -214,7 +214,8 @@ def _mutmut(work: Path, name: str, spec: dict, mutants: list[str], children: int
     print(f"== {name}: mutating {', '.join(spec['mutate'])}" + (f" ({len(names)} again)" if names else ""),
           flush=True)
     with open(work / "mutmut.log", "a" if names else "w") as log:
-        command = ["nice", "-n", "15", sys.executable, "-m", "mutmut", "run", "--max-children", str(children), *names]
+        command = ["nice", "-n", "15", sys.executable, "-m", "mutmut", "run", "--max-children", str(children),
+                   *names]
         subprocess.run(command, cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT, check=False,
                        preexec_fn=_ctrl_c_back)
 

@@ -21,7 +21,8 @@ def _sections(text: str) -> dict[str, str]:
 
 def test_the_page_is_the_help_of_every_command_as_the_code_prints_it():
     written, now = _sections(PAGE.read_text(encoding="utf-8")), _sections(reference.page())
-    assert list(written) == list(now), "commands added or removed: python -m scratchdl.cli.reference > docs/cli.md"
+    assert list(written) == list(now), (
+        "commands added or removed: python -m scratchdl.cli.reference > docs/cli.md")
     for heading in now:
         assert written[heading] == now[heading], (
             f"{heading}: docs/cli.md is out of date; python -m scratchdl.cli.reference > docs/cli.md")

@@ -69,7 +69,8 @@ def named_run(tmp_path_factory):
 
     x, t = images(80)
     xt, tt = images(20)
-    np.savez(folder / "skysea.npz", x_train=x, t_train=t, x_test=xt, t_test=tt, classes=np.array(["sky", "sea"]))
+    np.savez(folder / "skysea.npz", x_train=x, t_train=t, x_test=xt, t_test=tt,
+             classes=np.array(["sky", "sea"]))
     out = folder / "run"
     assert main(["train", "--model", "mlp", "--hidden", "8", "--dataset", str(folder / "skysea.npz"),
                  "--epochs", "20", "--lr", "0.05", "--no-progress", "--out", str(out)]) == 0

@@ -86,7 +86,8 @@ def test_the_list_says_which_experiments_cannot_be_loaded(cli, monkeypatch):
 
 def test_without_a_name_it_says_how_to_list_them(cli):
     status, _, err = cli("experiment")
-    assert (status, err) == (2, "scratchdl experiment: error: give an experiment NAME, or --list to see them\n")
+    assert (status, err) == (
+        2, "scratchdl experiment: error: give an experiment NAME, or --list to see them\n")
 
 
 def test_report_gets_its_options_and_says_each_topic_as_it_ends(cli, recorded, monkeypatch):
@@ -102,7 +103,8 @@ def test_report_gets_its_options_and_says_each_topic_as_it_ends(cli, recorded, m
                            "names": ["optimizers", "sgd"]}
     lines = stdout.getvalue().splitlines()
     assert lines[:2] == ["[1/2] optimizers: 1/2 checks passed, 1 figure(s), 1.2 s", "[2/2] sgd: FAILED: boom"]
-    assert lines[2:] == [f"wrote {Path('runs/report') / n}" for n in ("report.md", "report.html", "results.json")]
+    assert lines[2:] == [f"wrote {Path('runs/report') / n}"
+                         for n in ("report.md", "report.html", "results.json")]
     assert flushed[0].splitlines() == lines[:1] and flushed[1].splitlines() == lines[:2]  # each as it ends
 
 

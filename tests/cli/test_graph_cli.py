@@ -89,7 +89,8 @@ def test_the_graph_names_its_input_label_loss_and_every_gradient_and_shows_no_va
 
 
 def test_one_box_per_layer_counts_its_boxes(cli, tmp_path):
-    status, out, _ = cli("graph", "vgg", "--input-shape", "1,8,8", "--max-nodes", "50", "--out", tmp_path / "v.dot")
+    status, out, _ = cli("graph", "vgg", "--input-shape", "1,8,8", "--max-nodes", "50",
+                         "--out", tmp_path / "v.dot")
     labels = _labels((tmp_path / "v.dot").read_text())
     assert status == 0 and out.rstrip("\n").endswith(f"one box per layer ({len(labels)} boxes)")
 

@@ -56,7 +56,8 @@ def test_a_color_picture_gives_a_color_model_three_channels(tmp_path):
      "image {p}: expected a 2-D array or shape (1, 8, 8), got (2, 3, 4, 5)"),
     (lambda p: np.save(p, np.zeros((3, 8, 8))), ShapeError,
      "image {p}: expected a 2-D array or shape (1, 8, 8), got (3, 8, 8)"),
-    (lambda p: np.save(p, np.array([{"a": 1}], dtype=object)), DataError, "image {p}: not a readable .npy array"),
+    (lambda p: np.save(p, np.array([{"a": 1}], dtype=object)), DataError,
+     "image {p}: not a readable .npy array"),
 ])
 def test_what_cannot_be_an_image_is_named(tmp_path, make, error, message):
     path = tmp_path / "x.npy"

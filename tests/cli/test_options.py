@@ -15,9 +15,11 @@ from scratchdl.nn import init
     (options.positive_int, "1", 1), (options.positive_int, "12", 12),
     (options.positive_float, "1e-9", 1e-9), (options.positive_float, "2.5", 2.5),
     (options.non_negative_int, "0", 0), (options.non_negative_float, "0", 0.0),
-    (options.non_negative_float, "0.5", 0.5), (options.probability, "0", 0.0), (options.probability, "0.999", 0.999),
+    (options.non_negative_float, "0.5", 0.5), (options.probability, "0", 0.0),
+    (options.probability, "0.999", 0.999),
     (options.port_number, "0", 0), (options.port_number, "65535", 65535),
-    (options.int_list, "100,50", [100, 50]), (options.int_list, "3,,4,", [3, 4]), (options.int_list, " 7", [7]),
+    (options.int_list, "100,50", [100, 50]), (options.int_list, "3,,4,", [3, 4]),
+    (options.int_list, " 7", [7]),
 ])
 def test_values_taken(parse, text, value):
     got = parse(text)
@@ -68,12 +70,13 @@ def test_initializers_by_name_or_with_their_scale():
     assert options.initializer("He_Normal") == "he_normal"
     assert options.initializer("Normal:0.05") == "normal:0.05"
     assert options.initializer("uniform:1e-3") == "uniform:1e-3"
+    valid = f"valid: {', '.join(init.names())}, normal:STD, uniform:BOUND"
     for text, message in [
         ("normal:0", "normal:0: the standard deviation must be a number > 0"),
         ("normal:0.1:2", "normal:0.1:2: the standard deviation must be a number > 0"),
         ("uniform:x", "uniform:x: the bound must be a number > 0"),
-        ("he:3", f"unknown initializer 'he:3'; valid: {', '.join(init.names())}, normal:STD, uniform:BOUND"),
-        ("Gauss", f"unknown initializer 'Gauss'; valid: {', '.join(init.names())}, normal:STD, uniform:BOUND"),
+        ("he:3", f"unknown initializer 'he:3'; {valid}"),
+        ("Gauss", f"unknown initializer 'Gauss'; {valid}"),
     ]:
         with pytest.raises(argparse.ArgumentTypeError) as caught:
             options.initializer(text)

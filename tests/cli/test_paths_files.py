@@ -18,13 +18,15 @@ def test_a_file_standing_where_a_folder_should_be_is_named(tmp_path):
     (tmp_path / "afile").write_text("x")
     with pytest.raises(PathError) as caught:
         output_file(tmp_path / "afile" / "sub" / "g.svg", "--out")
-    assert str(caught.value) == f"--out {tmp_path / 'afile' / 'sub' / 'g.svg'}: cannot create it, {tmp_path / 'afile'} is a file"
+    target, afile = tmp_path / "afile" / "sub" / "g.svg", tmp_path / "afile"
+    assert str(caught.value) == f"--out {target}: cannot create it, {afile} is a file"
 
 
 def test_a_folder_given_as_the_file_suggests_a_name(tmp_path):
     with pytest.raises(PathError) as caught:
         output_file(tmp_path, "--out", example="graph.svg")
-    assert str(caught.value) == f"--out {tmp_path}: is a folder; give a file name such as {tmp_path / 'graph.svg'}"
+    assert str(caught.value) == (f"--out {tmp_path}: is a folder; give a file name such as "
+                                 f"{tmp_path / 'graph.svg'}")
 
 
 def test_the_probe_is_made_in_the_nearest_existing_folder(tmp_path, monkeypatch):
@@ -51,4 +53,5 @@ def test_a_folder_that_refuses_files_is_one_line(tmp_path, monkeypatch):
     monkeypatch.setattr(tempfile, "mkstemp", refuse)
     with pytest.raises(PathError) as caught:
         output_file(tmp_path / "m.onnx", "--out")
-    assert str(caught.value) == f"--out {tmp_path / 'm.onnx'}: cannot write it: Permission denied in {tmp_path}"
+    assert str(caught.value) == (f"--out {tmp_path / 'm.onnx'}: cannot write it: Permission denied "
+                                 f"in {tmp_path}")

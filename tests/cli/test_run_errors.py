@@ -23,7 +23,8 @@ def _raising(error, **extra):
 
 @pytest.mark.parametrize(("error", "line"), [
     (ConfigError("--x: bad"), "scratchdl eval: error: --x: bad"),
-    (PermissionError(errno.EACCES, "Permission denied", "/root/f"), "scratchdl eval: error: Permission denied: /root/f"),
+    (PermissionError(errno.EACCES, "Permission denied", "/root/f"),
+     "scratchdl eval: error: Permission denied: /root/f"),
     (OSError(errno.ENOSPC, "No space left on device"), "scratchdl eval: error: No space left on device"),
     (OSError("disk on fire"), "scratchdl eval: error: disk on fire"),
 ])
@@ -33,7 +34,8 @@ def test_errors_are_one_line_and_status_2(error, line, capsys):
     assert (out, err) == ("", line + "\n")
 
 
-@pytest.mark.parametrize(("lang", "said"), [(None, "interrupted"), ("en", "interrupted"), ("ja", "中断しました")])
+@pytest.mark.parametrize(("lang", "said"),
+                         [(None, "interrupted"), ("en", "interrupted"), ("ja", "中断しました")])
 def test_ctrl_c_is_status_130_in_the_commands_language(lang, said, capsys):
     assert cli._run(_raising(KeyboardInterrupt(), lang=lang)) == 130
     assert capsys.readouterr().err == f"scratchdl eval: {said}\n"

@@ -27,17 +27,20 @@ def test_the_accuracy_train_prints_is_the_one_eval_measures(tmp_path, capsys):
     out = tmp_path / "run"
     assert main(["train", *ARGS, "--epochs", "2", "--out", str(out)]) == 0
     last = capsys.readouterr().out.splitlines()[-1]
-    found = re.fullmatch(r"test accuracy: (\d\.\d{4}) \((\d+)/60\) on spiral, mlp, (\d+\.\d) s; saved in (.+)", last)
+    found = re.fullmatch(r"test accuracy: (\d\.\d{4}) \((\d+)/60\) on spiral, mlp, (\d+\.\d) s; "
+                         r"saved in (.+)", last)
     assert found, last
     accuracy, correct, seconds, saved = found.groups()
     assert int(correct) == round(float(accuracy) * 60) and float(seconds) < 120 and saved == str(out)
     assert main(["eval", str(out)]) == 0
-    assert capsys.readouterr().out.splitlines()[0].startswith(f"test accuracy: {accuracy} on spiral (60 samples)")
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first.startswith(f"test accuracy: {accuracy} on spiral (60 samples)")
 
 
 def test_the_run_records_its_data_its_world_and_its_optimizers_settings(straight):
     ckpt = checkpoint.load(straight)
-    assert ckpt.meta["dataset"] == {"name": "spiral", "input_shape": [2], "num_classes": 3, "classes": ["0", "1", "2"]}
+    assert ckpt.meta["dataset"] == {"name": "spiral", "input_shape": [2], "num_classes": 3,
+                                    "classes": ["0", "1", "2"]}
     assert ckpt.meta["processes"] == 1 and ckpt.meta["dtype"] == "float64"
     assert ckpt.meta["optimizer"]["hyper"]["weight_decay"] == 0.01
 

@@ -38,14 +38,14 @@ def _world(size):
     ({}, 3, "mpiexec -n 3"),  # a world without a launcher's variables
 ])
 def test_the_command_that_continues_an_interrupted_run(environ, size, command, monkeypatch):
-    for var in ("OMPI_COMM_WORLD_SIZE", "OMPI_COMM_WORLD_RANK", "PMI_SIZE", "PMI_RANK", "SLURM_STEP_NUM_TASKS",
-                "SLURM_PROCID"):
+    for var in ("OMPI_COMM_WORLD_SIZE", "OMPI_COMM_WORLD_RANK", "PMI_SIZE", "PMI_RANK",
+                "SLURM_STEP_NUM_TASKS", "SLURM_PROCID"):
         monkeypatch.delenv(var, raising=False)
     for key, value in environ.items():
         monkeypatch.setenv(key, value)
     comm = None if command is None else _world(size)
     said = train_cmd._resume_command(comm, "runs/a")
-    assert said == (f"{command} scratchdl train --resume runs/a" if command else "scratchdl train --resume runs/a")
+    assert said == f"{command + ' ' if command else ''}scratchdl train --resume runs/a"
 
 
 def test_a_finished_run_gives_its_accuracy_and_how_to_train_longer():
@@ -96,8 +96,8 @@ def test_a_float64_run_leaves_the_callers_default_dtype(saved_run):
 
     assert backend.get_default_dtype() == np.float32
     out = saved_run.parent / "f64"
-    assert main(["train", "--model", "mlp", "--dataset", "xor", "--hidden", "4", "--epochs", "1", "--no-progress",
-                 "--dtype", "float64", "--out", str(out)]) == 0
+    assert main(["train", "--model", "mlp", "--dataset", "xor", "--hidden", "4", "--epochs", "1",
+                 "--no-progress", "--dtype", "float64", "--out", str(out)]) == 0
     assert backend.get_default_dtype() == np.float32
 
 
@@ -110,7 +110,8 @@ def _resume_args(run, **given):
 
 def test_resume_names_every_option_it_cannot_change(saved_run, capsys):
     capsys.readouterr()
-    with pytest.raises(ConfigError, match=r"^--resume: cannot change --batch-size, --weight-decay of a saved run$"):
+    refused = r"^--resume: cannot change --batch-size, --weight-decay of a saved run$"
+    with pytest.raises(ConfigError, match=refused):
         train_cmd._options(_resume_args(saved_run, weight_decay=0.5, batch_size=8, hidden=[4]))
     # the same values as saved, a new epoch count or data folder: accepted
     options, out = train_cmd._options(_resume_args(saved_run, weight_decay=0.001, hidden=[4], epochs=3,
@@ -151,7 +152,8 @@ def test_resuming_a_batch_norm_run_needs_no_batchnorm_flag(tmp_path):
     from scratchdl.cli import build_parser, main
 
     run = tmp_path / "bn"
-    assert main(["train", "--model", "mlp", "--dataset", "xor", "--hidden", "4", "--batchnorm", "--epochs", "1",
-                 "--no-progress", "--out", str(run)]) == 0
-    options, out = train_cmd._options(build_parser().parse_args(["train", "--resume", str(run), "--epochs", "2"]))
+    assert main(["train", "--model", "mlp", "--dataset", "xor", "--hidden", "4", "--batchnorm",
+                 "--epochs", "1", "--no-progress", "--out", str(run)]) == 0
+    args = build_parser().parse_args(["train", "--resume", str(run), "--epochs", "2"])
+    options, out = train_cmd._options(args)
     assert out == run and options["batchnorm"] is True and options["epochs"] == 2

@@ -158,7 +158,8 @@ def test_the_file_has_the_opset_asked_and_the_line_says_what_was_written(tmp_pat
     checkpoint.save(tmp_path / "run", model, meta=meta)
     status, out, _ = cli("export", tmp_path / "run", "--opset", "13", "--out", tmp_path / "m.onnx")
     assert status == 0
-    assert [o.version for o in onnx.load(tmp_path / "m.onnx").opset_import if o.domain in ("", "ai.onnx")] == [13]
+    opsets = onnx.load(tmp_path / "m.onnx").opset_import
+    assert [o.version for o in opsets if o.domain in ("", "ai.onnx")] == [13]
     lines = out.splitlines()
     assert lines[-1] == (f"wrote {tmp_path / 'm.onnx'}: simple_cnn, opset 13, input 'input' (batch, 1, 8, 8) "
                          "float64, output 'output' (logits)")

@@ -49,9 +49,9 @@ def register(commands) -> None:
     p.set_defaults(run=run_predict)
 
     p = commands.add_parser("models", help="list the model zoo",
-                            description="List the zoo's models (the names --model takes) at the two image "
-                                        "sizes, 8x8 (digits) and 28x28 (MNIST): parameters, multiply-adds per "
-                                        "sample and what each is.")
+                            description="List the zoo's models (the names --model takes) at the two "
+                                        "image sizes, 8x8 (digits) and 28x28 (MNIST): parameters, "
+                                        "multiply-adds per sample and what each is.")
     p.set_defaults(run=run_models)
     p = commands.add_parser("datasets", help="list the datasets",
                             description="List the datasets (the names --dataset takes): what each holds, "
