@@ -22,6 +22,18 @@ def cli(capsys):
     return run
 
 
+@pytest.fixture
+def scratchdl_env():
+    """The environment of a subprocess that imports the scratchdl these tests import (first on its path)."""
+    import os
+    from pathlib import Path
+
+    import scratchdl
+
+    source = str(Path(scratchdl.__file__).parents[1])
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([source, os.environ.get("PYTHONPATH", "")])}
+
+
 def write_idx(path, array, gz=False):
     """An IDX file (the MNIST format) holding ``array`` of uint8."""
     header = struct.pack(">HBB", 0, 0x08, array.ndim) + struct.pack(f">{array.ndim}I", *array.shape)

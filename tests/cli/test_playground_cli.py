@@ -1,18 +1,15 @@
 """``scratchdl playground``: its options, its URL with the token, the browser, and Ctrl-C."""
 
 import io
-import os
 import signal
 import socket
 import subprocess
 import sys
 import urllib.request
 import webbrowser
-from pathlib import Path
 
 import pytest
 
-import scratchdl
 from scratchdl.playground import server as server_module
 
 
@@ -23,12 +20,8 @@ from scratchdl.playground import server as server_module
     (["--lang", "fr"], "--lang: invalid choice: 'fr'"),
     (["--browser"], "unrecognized arguments: --browser"),
 ])
-def test_bad_options_fail_in_one_line(cli, args, needle, monkeypatch):
-    def serve_forever(self, poll_interval=0.5):  # were the option taken, the test fails rather than hangs
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(server_module.PlaygroundServer, "serve_forever", serve_forever)
-    monkeypatch.setattr(webbrowser, "open", lambda url: None)
+def test_bad_options_fail_in_one_line(cli, args, needle, interrupted):
+    # with the server stopped at once (``interrupted``), an option wrongly taken fails the test, not hangs it
     status, _, err = cli("playground", *args)
     assert status == 2 and err.count("\n") == 1 and needle in err and "Traceback" not in err
 
@@ -74,11 +67,10 @@ def test_a_port_in_use_is_one_line(cli):
     assert err.count("\n") == 1
 
 
-def test_the_real_command_serves_and_stops_on_sigint(tmp_path):
-    env = {**os.environ, "PYTHONPATH": str(Path(scratchdl.__file__).parents[1])}  # this scratchdl
+def test_the_real_command_serves_and_stops_on_sigint(tmp_path, scratchdl_env):
     command = [sys.executable, "-m", "scratchdl", "playground", "--no-browser", "--port", "0"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-                               cwd=tmp_path)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env=scratchdl_env, cwd=tmp_path)
     try:
         url = process.stdout.readline().split(": ", 1)[1].strip()
         with urllib.request.urlopen(url, timeout=10) as page:

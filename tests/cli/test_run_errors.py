@@ -46,23 +46,16 @@ def test_a_command_without_a_language_says_it_in_english(capsys):
     assert capsys.readouterr().err == "scratchdl eval: interrupted\n"
 
 
-def test_a_closed_pipe_ends_quietly_with_status_0(tmp_path):
+def test_a_closed_pipe_ends_quietly_with_status_0(tmp_path, scratchdl_env):
     """``scratchdl datasets | head -1``: the reader stops, the next write fails; stdout then goes nowhere
     (so Python's own flush at exit cannot fail either), and the status is 0."""
     script = ("import sys, types; from scratchdl import cli\n"
               "def run(args): raise BrokenPipeError\n"
               "status = cli._run(types.SimpleNamespace(command='datasets', run=run))\n"
               "print('after'); sys.exit(status)\n")
-    import os
-    from pathlib import Path
-
-    import scratchdl
-
-    source = str(Path(scratchdl.__file__).parents[1])  # the scratchdl this test imported, first on the path
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([source, os.environ.get("PYTHONPATH", "")])}
     with open(tmp_path / "stdout", "w") as out:
         done = subprocess.run([sys.executable, "-c", script], stdout=out, stderr=subprocess.PIPE, text=True,
-                              check=False, env=env)
+                              check=False, env=scratchdl_env)
     assert (done.returncode, done.stderr) == (0, "")
     assert (tmp_path / "stdout").read_text() == ""
 

@@ -70,10 +70,14 @@ def test_a_resumed_run_says_where_it_goes_on_and_its_new_schedule():
         "resuming r at epoch 3, step 90, now of 8 epochs (was 4)")
 
 
+def _args(**given):
+    """``scratchdl train``'s parsed options: nothing given but ``given``."""
+    return SimpleNamespace(**{**{k: None for k in train_cmd.DEFAULTS}, "resume": None, "out": None, **given})
+
+
 def test_a_new_run_folder_is_named_by_model_dataset_and_the_time(monkeypatch):
     assert re.fullmatch(r"\d{8}-\d{6}", train_cmd._stamp())
-    args = SimpleNamespace(**{k: None for k in train_cmd.DEFAULTS}, resume=None, out=None)
-    args.model, args.dataset = "mlp", "xor"
+    args = _args(model="mlp", dataset="xor")
     options, out = train_cmd._options(args, "20261207-010203")
     assert str(out) == "runs/mlp-xor-20261207-010203" and options["lr"] == train_cmd.DEFAULT_LR["adam"]
     monkeypatch.setattr(train_cmd, "_stamp", lambda: "19990101-000000")
@@ -102,10 +106,7 @@ def test_a_float64_run_leaves_the_callers_default_dtype(saved_run):
 
 
 def _resume_args(run, **given):
-    args = SimpleNamespace(**{k: None for k in train_cmd.DEFAULTS}, resume=str(run), out=None)
-    for key, value in given.items():
-        setattr(args, key, value)
-    return args
+    return _args(resume=str(run), **given)
 
 
 def test_resume_names_every_option_it_cannot_change(saved_run, capsys):
